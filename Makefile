@@ -1,0 +1,73 @@
+# CisTrade data platform. `make demo` and `make test` set everything up themselves.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ROOT            := $(CURDIR)
+UV_VERSION      := 0.13.8
+UV              := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+VENV            := $(ROOT)/.venv
+BIN             := $(VENV)/bin
+
+export CISTRADE_HOME ?= $(ROOT)/.cistrade
+export CISTRADE_SMTP_PORT ?= 8025
+export AIRFLOW_HOME ?= $(CISTRADE_HOME)/airflow
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__DAGS_FOLDER := $(ROOT)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(ROOT)/plugins
+export AIRFLOW__CORE__PARALLELISM ?= 4
+export AIRFLOW__CORE__EXECUTOR ?= LocalExecutor
+export AIRFLOW__API__HOST := 127.0.0.1
+export AIRFLOW__API__PORT ?= 8080
+export AIRFLOW_CONN_SMTP_DEFAULT ?= {"conn_type": "smtp", "host": "127.0.0.1", "port": $(CISTRADE_SMTP_PORT), "extra": {"disable_ssl": true, "disable_tls": true, "from_email": "cistrade@localhost", "timeout": 10, "retry_limit": 1}}
+export UV_LINK_MODE := copy
+
+.PHONY: help env system-deps airflow-init demo test lint bench airflow smtp-start smtp-stop clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m pip install --quiet "uv==$(UV_VERSION)" || python3 -m pip install --quiet --user "uv==$(UV_VERSION)"
+
+system-deps:  ## Install the Debian packages the platform needs (WeasyPrint libraries, Java)
+	@bash scripts/ensure-system-deps.sh
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python 3.11
+	@touch $@
+
+env: system-deps $(VENV)/.synced  ## Create .venv from the lock file
+
+$(AIRFLOW_HOME)/.migrated: $(VENV)/.synced
+	@mkdir -p $(AIRFLOW_HOME)
+	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
+	@touch $@
+
+airflow-init: env $(AIRFLOW_HOME)/.migrated  ## Initialise Airflow's SQLite metadata DB under .cistrade/
+
+smtp-start: env  ## Start the local SMTP server (127.0.0.1:$CISTRADE_SMTP_PORT, mail kept in .cistrade/outbox)
+	@bash scripts/smtp.sh start
+
+smtp-stop:  ## Stop the local SMTP server
+	@bash scripts/smtp.sh stop
+
+demo: airflow-init smtp-start  ## Run the platform's main job end to end on the embedded default
+	@bash scripts/demo.sh
+
+test: env  ## Run the linter and every test
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: env
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check . || true
+
+bench: airflow-init  ## Run the benchmarks (figures go to docs/benchmarks.md by hand)
+	$(BIN)/python -m bench
+
+airflow: airflow-init smtp-start  ## Start the Airflow UI on http://127.0.0.1:8080 (Ctrl-C stops it)
+	@bash scripts/airflow.sh
+
+clean:  ## Remove .cistrade/ (warehouse, outbox, Airflow DB) but keep .venv
+	@bash scripts/smtp.sh stop || true
+	rm -rf $(CISTRADE_HOME)

@@ -1,0 +1,1 @@
+"""CisTrade data platform core library."""

@@ -1,0 +1,156 @@
+"""The embedded default warehouse: one DuckDB file, ``$CISTRADE_HOME/warehouse.duckdb``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_random_exponential
+
+from cistrade_core.config import SQL_DIR
+from cistrade_core.feeds import FEEDS, Feed
+from cistrade_core.warehouse.base import (
+    INSERT_LOAD_HISTORY,
+    Transaction,
+    Warehouse,
+    load_record_params,
+)
+from cistrade_core.warehouse.ddl import SCHEMA, cast_expression, render_all
+from cistrade_core.warehouse.records import LoadRecord
+
+log = logging.getLogger(__name__)
+
+
+def _is_lock_conflict(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
+
+
+class _DuckTransaction(Transaction):
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.con.execute(sql, list(params))
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return _rows(self.con.execute(sql, list(params)))
+
+
+def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+class DuckDBWarehouse(Warehouse):
+    """DuckDB file warehouse.
+
+    DuckDB lets one process write a file at a time; connections are opened per
+    unit of work and a lock held by another process (a parallel Airflow task) is
+    waited for, up to ``lock_timeout`` seconds.
+    """
+
+    engine = "duckdb"
+
+    def __init__(self, path: Path | str, lock_timeout: float = 120.0) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.lock_timeout = lock_timeout
+
+    def __repr__(self) -> str:
+        return f"DuckDBWarehouse({str(self.path)!r})"
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to the file, waiting while another process holds its lock."""
+        opener = retry(
+            retry=retry_if_exception(_is_lock_conflict),
+            stop=stop_after_delay(self.lock_timeout),
+            wait=wait_random_exponential(multiplier=0.05, max=1.0),
+            reraise=True,
+        )(duckdb.connect)
+        con = opener(str(self.path))
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        with self.connect() as con:
+            con.execute(sql, list(params))
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        with self.connect() as con:
+            return _rows(con.execute(sql, list(params)))
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with self.connect() as con:
+            con.begin()
+            try:
+                yield _DuckTransaction(con)
+            except BaseException:
+                con.rollback()
+                raise
+            con.commit()
+
+    def run_sql_file(self, name: str) -> None:
+        script = (SQL_DIR / "duckdb" / name).read_text()
+        with self.connect() as con:
+            con.execute(script)
+
+    def ensure_gmp_schema(self) -> None:
+        with self.connect() as con:
+            con.execute(render_all("duckdb"))
+            con.execute((SQL_DIR / "duckdb" / "gmp_control_tables.sql").read_text())
+
+    def replace_feed_day(self, feed: Feed, business_date: date, data: pa.Table,
+                         record: LoadRecord) -> int:
+        if data.column_names != feed.column_names:
+            raise ValueError(
+                f"{feed.name}: staged columns {data.column_names} differ from {feed.column_names}"
+            )
+        with self.connect() as con:
+            con.register("staged_feed", data)
+            con.begin()
+            try:
+                con.execute(f"DELETE FROM {SCHEMA}.{feed.table} WHERE business_date = ?",
+                            [business_date])
+                con.execute(
+                    f"INSERT INTO {SCHEMA}.{feed.table} SELECT CAST(? AS DATE) AS business_date, "
+                    f"{cast_expression(feed)} FROM staged_feed",
+                    [business_date],
+                )
+                written = con.execute(
+                    f"SELECT count(*) FROM {SCHEMA}.{feed.table} WHERE business_date = ?",
+                    [business_date],
+                ).fetchone()[0]
+                con.execute(INSERT_LOAD_HISTORY, load_record_params(record))
+            except BaseException:
+                con.rollback()
+                raise
+            con.commit()
+            con.unregister("staged_feed")
+        return written
+
+    def refresh_feed_day(self, feed: Feed, business_date: date) -> str:
+        # DuckDB tables are native and the current-day views are evaluated on
+        # read, so a committed load is visible at once: nothing to refresh.
+        return f"duckdb: {SCHEMA}.{feed.table} {business_date} visible on commit"
+
+    def table_counts(self) -> dict[str, dict[str, int]]:
+        """Rows per feed table: all days kept and the current day."""
+        out = {}
+        with self.connect() as con:
+            for feed in FEEDS.values():
+                total = con.execute(f"SELECT count(*) FROM {SCHEMA}.{feed.table}").fetchone()[0]
+                current = con.execute(
+                    f"SELECT count(*) FROM {SCHEMA}.{feed.current_view}"
+                ).fetchone()[0]
+                out[feed.name] = {"all_days": total, "current": current}
+        return out

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install the Debian packages the platform needs, if they are missing:
+# the Pango/HarfBuzz/fontconfig libraries WeasyPrint renders PDFs with, a font,
+# poppler-utils (pdftoppm, for looking at reports), and a Java runtime for the
+# HiveServer2 the Hive tests start.
+set -euo pipefail
+missing=()
+have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+have_lib libpango-1.0.so.0      || missing+=(libpango-1.0-0)
+have_lib libpangoft2-1.0.so.0   || missing+=(libpangoft2-1.0-0)
+have_lib libharfbuzz.so.0       || missing+=(libharfbuzz0b)
+have_lib libfontconfig.so.1     || missing+=(libfontconfig1)
+[ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "installing Debian packages: ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

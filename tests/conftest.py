@@ -1,0 +1,99 @@
+"""Shared fixtures: an isolated CISTRADE_HOME, a real SMTP server, a migrated Airflow DB.
+
+Airflow reads its configuration when first imported, so the Airflow environment
+is set here, before any test module imports it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+TEST_AIRFLOW_HOME = REPO / ".cistrade" / "test-airflow"
+
+os.environ["AIRFLOW_HOME"] = str(TEST_AIRFLOW_HOME)
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(REPO / "plugins")
+os.environ["AIRFLOW__CORE__EXECUTOR"] = "LocalExecutor"
+os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
+for _plugins_like in (str(REPO / "plugins"), str(REPO / "dags")):
+    if _plugins_like not in sys.path:
+        sys.path.insert(0, _plugins_like)
+
+
+def _migrate_airflow_db() -> None:
+    stamp = TEST_AIRFLOW_HOME / ".migrated"
+    if stamp.exists():
+        return
+    TEST_AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [str(Path(sys.executable).parent / "airflow"), "db", "migrate"],
+        check=True, capture_output=True, env=os.environ.copy(),
+    )
+    stamp.touch()
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """A migrated Airflow metadata DB (SQLite) for DAG runs."""
+    _migrate_airflow_db()
+    return TEST_AIRFLOW_HOME
+
+
+@pytest.fixture
+def cistrade_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty CISTRADE_HOME for one test."""
+    home = tmp_path / "cistrade"
+    home.mkdir()
+    monkeypatch.setenv("CISTRADE_HOME", str(home))
+    monkeypatch.delenv("CISTRADE_LANDING_DIR", raising=False)
+    monkeypatch.setenv("CISTRADE_ALERT_TO", "gmp-support@example.com")
+    return home
+
+
+@pytest.fixture
+def smtp_server(cistrade_home: Path, monkeypatch: pytest.MonkeyPatch):
+    """A real SMTP server on 127.0.0.1 storing mail in $CISTRADE_HOME/outbox.
+
+    The CLI settings and Airflow's ``smtp_default`` connection both point at it.
+    """
+    from cistrade_core.mail.server import start_server
+
+    outbox = cistrade_home / "outbox"
+    controller = start_server(outbox)
+    monkeypatch.setenv("CISTRADE_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CISTRADE_SMTP_PORT", str(controller.port))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SMTP_DEFAULT",
+        json.dumps({
+            "conn_type": "smtp", "host": "127.0.0.1", "port": controller.port,
+            "extra": {"disable_ssl": True, "disable_tls": True,
+                      "from_email": "cistrade@localhost", "timeout": 5, "retry_limit": 1},
+        }),
+    )
+    controller.outbox = outbox
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def settings(cistrade_home: Path):
+    from cistrade_core.config import get_settings
+
+    return get_settings()
+
+
+@pytest.fixture
+def warehouse(settings):
+    from cistrade_core.warehouse import get_warehouse
+
+    wh = get_warehouse(settings)
+    wh.ensure_gmp_schema()
+    return wh
