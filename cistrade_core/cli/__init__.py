@@ -11,6 +11,7 @@ import click
 COMMAND_GROUPS = {
     "gmp": "cistrade_core.cli.gmp:gmp",
     "mail": "cistrade_core.cli.mail:mail",
+    "gx": "cistrade_core.cli.gx:gx",
     "sql": "cistrade_core.cli.sql:sql",
 }
 
