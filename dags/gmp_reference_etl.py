@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import Asset, CronTriggerTimetable, Param, PokeReturnValue, TriggerRule, dag, task
-from cistrade_airflow import DEFAULT_TIMEZONE, default_args
 
+from cistrade_airflow import DEFAULT_TIMEZONE, default_args
 from cistrade_core.feeds import FEEDS
 
 DOC = """
@@ -44,7 +44,6 @@ def wait_for_file(feed: str, params=None, logical_date=None) -> PokeReturnValue:
     from datetime import date
 
     from cistrade_airflow import settings_from_airflow
-
     from cistrade_core.gmp.pipeline import GmpLoad
 
     day = date.fromisoformat(_context_date(params, logical_date))
@@ -60,8 +59,8 @@ def validate(feed: str, params=None, logical_date=None) -> dict:
     from datetime import date
 
     from airflow.sdk.exceptions import AirflowFailException
-    from cistrade_airflow import settings_from_airflow
 
+    from cistrade_airflow import settings_from_airflow
     from cistrade_core.gmp.pipeline import GmpLoad
 
     day = date.fromisoformat(_context_date(params, logical_date))
@@ -95,7 +94,6 @@ def load(feed: str, params=None, logical_date=None) -> dict:
     from datetime import date
 
     from cistrade_airflow import settings_from_airflow
-
     from cistrade_core.gmp.pipeline import GmpLoad
 
     day = date.fromisoformat(_context_date(params, logical_date))
@@ -110,7 +108,6 @@ def refresh(feed: str, params=None, logical_date=None) -> str:
     from datetime import date
 
     from cistrade_airflow import settings_from_airflow
-
     from cistrade_core.gmp.pipeline import GmpLoad
 
     day = date.fromisoformat(_context_date(params, logical_date))
