@@ -84,7 +84,8 @@ def smtp_server(cistrade_home: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 @pytest.fixture
-def settings(cistrade_home: Path):
+def settings(cistrade_home: Path, smtp_server):
+    """Settings of the test's CISTRADE_HOME, mailing to the test's own SMTP server."""
     from cistrade_core.config import get_settings
 
     return get_settings()
