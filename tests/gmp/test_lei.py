@@ -9,8 +9,8 @@ def test_real_leis_pass(lei):
     assert lei_is_valid(lei)
 
 
-@pytest.mark.parametrize("lei", ["5493001KJTIIGC8Y1R13", "5493001KJTIIGC8Y1R1", "5493001kjtiigc8y1r12",
-                                 "5493001KJTIIGC8Y1RAB", ""])
+@pytest.mark.parametrize("lei", ["5493001KJTIIGC8Y1R13", "5493001KJTIIGC8Y1R1",
+                                 "5493001kjtiigc8y1r12", "5493001KJTIIGC8Y1RAB", ""])
 def test_wrong_check_digits_or_shape_fail(lei):
     assert not lei_is_valid(lei)
 
