@@ -101,18 +101,24 @@ def endpoint_from_env(provider: str, env: Mapping[str, str] | None = None) -> Pr
     return ProviderEndpoint(provider, url, key)
 
 
-def base_url(host: str, scheme: str | None = None, port: int | None = None,
-             path: str | None = None) -> str:
-    """A base URL from connection parts, as Airflow's HTTP connections hold them.
+def base_url(host: str, schema: str | None = None, port: int | None = None,
+             conn_type: str | None = None) -> str:
+    """A provider's base URL from the parts of an Airflow connection.
 
-    ``host`` may be a whole URL (``http://127.0.0.1:8611/bloomberg``); otherwise
-    ``scheme`` (default ``https``), ``port`` and ``path`` complete it.
+    ``host`` is a host name or a whole URL (``http://127.0.0.1:8611/bloomberg``);
+    ``schema`` is the base path (``bloomberg``), as the URI form
+    ``http://:KEY@127.0.0.1:8611/bloomberg`` gives it, or the scheme when it is
+    ``http`` or ``https``. Without a scheme, ``conn_type`` ``http``/``https`` gives it;
+    the default is ``https``.
     """
     host = (host or "").strip()
     if not host:
         raise ValueError("no host in the connection")
+    schema = (schema or "").strip()
+    scheme, path = (schema, "") if schema in ("http", "https") else (None, schema)
     if "://" not in host:
-        host = f"{scheme or 'https'}://{host}"
+        scheme = scheme or (conn_type if conn_type in ("http", "https") else "https")
+        host = f"{scheme}://{host}"
     parts = urlsplit(host)
     netloc = parts.netloc
     if port and parts.port is None:

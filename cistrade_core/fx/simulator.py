@@ -203,7 +203,8 @@ class MarketDataSimulator:
 
     def serve_forever(self) -> None:
         """Run in the foreground until interrupted (``cistrade fx simulate``)."""
-        self.start()
+        if self._server is None:
+            self.start()
         try:
             while True:
                 time.sleep(3600)
