@@ -123,6 +123,8 @@ class RequestRecord:
     status: int | None = None
     pairs: int = 0
     authorised: bool | None = None
+    #: The client's port: requests over one kept-alive connection share it.
+    client_port: int = 0
 
 
 class Market:
@@ -363,7 +365,8 @@ class _Handler(BaseHTTPRequestHandler):
         sim = self.server.sim
         fault = sim._take_fault(provider)
         record = RequestRecord(provider, method, path, time.time(),
-                               fault.kind if fault else None)
+                               fault.kind if fault else None,
+                               client_port=self.client_address[1])
         sim._record(record)
         if fault and fault.kind == "down":
             record.status = 0
