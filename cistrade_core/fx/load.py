@@ -142,11 +142,10 @@ class FxLoader:
         requested = tuple(normalise_pair(p) for p in pairs) if pairs else COVERAGE[provider]
         report = LoadReport(run_id, provider, requested)
         self.store.ensure_schema()
-        known = self.store.known_currencies()
+        known, last_mids = self.store.reference_for_run()
         if not known:
             log.error("the currency reference data (gmp_cis.gmp_cis_sta_dly_currency) is "
                       "empty: every rate will fail the currency check")
-        last_mids = self.store.last_mids()
         fallback = FALLBACK.get(provider)
         role = "primary" if fallback else "backup"
         log.info("FX load %s: %d pairs from %s (%s)", run_id, len(requested), provider, role)

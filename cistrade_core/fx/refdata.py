@@ -41,7 +41,9 @@ def seed_currencies(warehouse: Warehouse, codes: Iterable[str] | None = None,
     warehouse.ensure_gmp_schema()
     with warehouse.transaction() as tx:
         tx.execute(f"DELETE FROM {TABLE} WHERE business_date = ?", [business_date])
-        for row in rows:
+        if rows:
             tx.execute(f"INSERT INTO {TABLE} (business_date, currency_code, currency_name, "
-                       "numeric_code, minor_units, is_active) VALUES (?, ?, ?, ?, ?, ?)", row)
+                       "numeric_code, minor_units, is_active) VALUES "
+                       + ", ".join("(?, ?, ?, ?, ?, ?)" for _ in rows),
+                       [value for row in rows for value in row])
     return len(rows)

@@ -37,11 +37,29 @@ class FxStore:
 
     def __init__(self, warehouse: Warehouse) -> None:
         self.warehouse = warehouse
+        self._schema_ready = False
 
     def ensure_schema(self) -> None:
-        """Create the FX tables (and the GMP tables holding the currency reference data)."""
+        """Create the FX tables (and the GMP tables holding the currency reference data).
+
+        Done once per store object: the DDL is idempotent but not free.
+        """
+        if self._schema_ready:
+            return
         self.warehouse.ensure_gmp_schema()
         self.warehouse.run_sql_file("fx_tables.sql")
+        self._schema_ready = True
+
+    def reference_for_run(self) -> tuple[frozenset[str], dict[str, Decimal]]:
+        """What validation needs, read in one go: the known currencies and the last mids."""
+        with self.warehouse.transaction() as tx:
+            currencies = tx.query(
+                f"SELECT DISTINCT currency_code FROM {SCHEMA}.gmp_cis_sta_dly_currency_current "
+                "WHERE is_active = ?", ["Y"],
+            )
+            mids = tx.query(f"SELECT pair, mid FROM {SCHEMA}.cis_fx_rate_current")
+        return (frozenset(r["currency_code"] for r in currencies),
+                {r["pair"]: r["mid"] for r in mids})
 
     # -- reference data ------------------------------------------------------------------------
     def known_currencies(self) -> frozenset[str]:
@@ -76,15 +94,20 @@ class FxStore:
             for h in health:
                 h.pairs_stored = sum(1 for w in written if w["source"] == h.provider)
             run.pairs_stored = len(written)
-            for disposition, items in (("rejected", failures), ("held", held)):
-                for f in items:
-                    tx.execute(
-                        f"INSERT INTO {SCHEMA}.cis_fx_rate_held VALUES "
-                        f"{_placeholders(13)}",
-                        [run.run_id, f.rate.pair, f.rate.source, f.rate.source_id, f.rate.bid,
-                         f.rate.ask, f.rate.mid, naive_utc(f.rate.provider_ts), disposition,
-                         str(f.check), f.detail, f.reference_mid, loaded_at],
-                    )
+            held_rows: list[list[Any]] = [
+                [run.run_id, f.rate.pair, f.rate.source, f.rate.source_id, f.rate.bid,
+                 f.rate.ask, f.rate.mid, naive_utc(f.rate.provider_ts), disposition,
+                 str(f.check), f.detail, f.reference_mid, loaded_at]
+                for disposition, items in (("rejected", failures), ("held", held))
+                for f in items
+            ]
+            for start in range(0, len(held_rows), _INSERT_CHUNK):
+                chunk = held_rows[start:start + _INSERT_CHUNK]
+                tx.execute(
+                    f"INSERT INTO {SCHEMA}.cis_fx_rate_held VALUES "
+                    + ", ".join(_placeholders(13) for _ in chunk),
+                    [value for row in chunk for value in row],
+                )
             for h in health:
                 row = asdict(h)
                 row["started_at"] = naive_utc(h.started_at)

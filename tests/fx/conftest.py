@@ -84,3 +84,24 @@ def fx_env(sim, monkeypatch):
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("CISTRADE_MARKET_DATA_TO", "market-data@example.com")
     return sim
+
+
+@pytest.fixture
+def mail_settings(smtp_server):
+    """Settings whose SMTP is the test server and whose market-data team is known."""
+    from dataclasses import replace
+
+    from cistrade_core.config import get_settings
+
+    return replace(get_settings(), market_data_recipients=("market-data@example.com",))
+
+
+def alert_mails(smtp_server) -> dict[str, list]:
+    """Received FX alert mails by kind (``fallback``, ``outage``, ...)."""
+    from cistrade_core.mail.server import read_outbox
+
+    out: dict[str, list] = {}
+    for msg in read_outbox(smtp_server.outbox):
+        kind = str(msg.get("X-CisTrade-Alert", "")).removeprefix("fx-")
+        out.setdefault(kind, []).append(msg)
+    return out
