@@ -26,16 +26,10 @@ def _store():
     return settings, store
 
 
-def _log_to_stderr() -> None:
-    """Show the run's log (fallbacks, retries, rejections) unless logging is configured."""
-    root = logging.getLogger()
-    if root.level > logging.INFO:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        fx_log = logging.getLogger("cistrade_core.fx")
-        fx_log.addHandler(handler)
-        fx_log.setLevel(logging.INFO)
-        fx_log.propagate = False
+def _show_run_log() -> None:
+    """Show the run's log (fallbacks, retries, rejections): INFO and up of the FX modules,
+    through the handler ``cistrade`` set up."""
+    logging.getLogger("cistrade_core.fx").setLevel(logging.INFO)
 
 
 @click.group()
@@ -59,7 +53,7 @@ def load(provider: str, pairs: tuple[str, ...], quiet: bool) -> None:
     from cistrade_core.fx.settings import FxSettings
 
     if not quiet:
-        _log_to_stderr()
+        _show_run_log()
     settings, store = _store()
     fx_settings = FxSettings.from_env()
     report = run_load(provider, settings=settings, fx=fx_settings,
