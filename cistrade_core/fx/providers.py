@@ -61,6 +61,8 @@ class ProviderError(Exception):
         self.provider = provider
         self.detail = message
         self.attempts = attempts
+        #: Seconds spent waiting between attempts (the backoff actually used).
+        self.waited = 0.0
 
     @property
     def retries(self) -> int:
@@ -137,6 +139,8 @@ class FetchResult:
     elapsed: float
     #: Records of the answer that could not be read, as (pair or identifier, reason).
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+    #: Seconds spent waiting between attempts.
+    waited: float = 0.0
 
     @property
     def retries(self) -> int:
@@ -264,12 +268,16 @@ class ProviderClient(ABC):
         try:
             response = retrying(attempt)
         except _Transient as exc:
-            raise ProviderUnavailable(
+            error = ProviderUnavailable(
                 self.name, f"{exc} (after {attempts} attempts)", attempts=attempts
-            ) from None
+            )
+            error.waited = retrying.statistics.get("idle_for", 0.0)
+            raise error from None
         except ProviderError as exc:
             exc.attempts = attempts
+            exc.waited = retrying.statistics.get("idle_for", 0.0)
             raise
+        waited = retrying.statistics.get("idle_for", 0.0)
         try:
             payload = json.loads(response.content, parse_float=Decimal)
         except ValueError as exc:
@@ -284,7 +292,7 @@ class ProviderClient(ABC):
                 attempts=attempts,
             ) from None
         elapsed = time.monotonic() - started
-        result = FetchResult(self.name, requested, rates, attempts, elapsed, unreadable)
+        result = FetchResult(self.name, requested, rates, attempts, elapsed, unreadable, waited)
         log.info("%s: %d of %d pairs received in %.2fs (%d retries)", self.name, len(rates),
                  len(requested), elapsed, result.retries)
         return result

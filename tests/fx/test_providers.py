@@ -103,6 +103,7 @@ def test_429_waits_at_least_retry_after(sim, reuters):
     elapsed = time.monotonic() - started
     assert result.retries == 2 and len(sim.requests("reuters")) == 3
     assert elapsed >= 0.6  # two waits of Retry-After, although the backoff is 10 ms
+    assert result.waited >= 0.6
 
 
 def test_a_retry_after_beyond_the_limit_is_not_waited_for(sim, endpoints):
