@@ -22,6 +22,10 @@ SCHEMA = "gmp_cis"
 RATE_COLUMNS = ("pair", "base_ccy", "quote_ccy", "bid", "ask", "mid", "provider_ts", "source",
                 "source_id", "run_id", "loaded_at")
 _INSERT_CHUNK = 500
+#: How rates of one pair rank, as in the view ``cis_fx_rate_current``: newest first,
+#: with a 5-minute head start for Bloomberg, the primary source.
+_PREFERENCE = ("provider_ts + CASE source WHEN 'bloomberg' THEN INTERVAL 5 MINUTE "
+               "ELSE INTERVAL 0 MINUTE END")
 
 
 def naive_utc(ts: datetime) -> datetime:
@@ -193,12 +197,13 @@ class FxStore:
 
     def rates_as_of(self, at: datetime, *, stale_after: timedelta | None = None
                     ) -> dict[str, StoredRate]:
-        """Each pair's newest good rate quoted at or before ``at``, aged relative to ``at``."""
+        """Each pair's current rate as it was at ``at`` (the view's ranking over the rates
+        quoted at or before ``at``), aged relative to ``at``."""
         at = as_utc(at)
         rows = self.warehouse.query(
             f"SELECT * FROM {SCHEMA}.cis_fx_rate WHERE provider_ts <= ? "
-            "QUALIFY row_number() OVER (PARTITION BY pair ORDER BY provider_ts DESC, "
-            "CASE source WHEN 'bloomberg' THEN 0 ELSE 1 END) = 1",
+            f"QUALIFY row_number() OVER (PARTITION BY pair ORDER BY {_PREFERENCE} DESC, "
+            "provider_ts DESC) = 1",
             [naive_utc(at)],
         )
         return {r["pair"]: self._stored(r, at, stale_after) for r in rows}

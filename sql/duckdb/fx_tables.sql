@@ -19,8 +19,10 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_fx_rate (
     PRIMARY KEY (pair, provider_ts, source)
 );
 
--- The current rate of each pair: its newest good rate; on equal provider
--- timestamps Bloomberg, the primary source, wins.
+-- The current rate of each pair: its newest good rate, where Bloomberg, the primary
+-- source, has a 5-minute head start: a Reuters rate replaces a Bloomberg one only
+-- when it is more than 5 minutes newer (Bloomberg down or lacking the pair, while
+-- the Reuters backup run keeps quoting). Keep in step with FxStore.rates_as_of.
 CREATE OR REPLACE VIEW gmp_cis.cis_fx_rate_current AS
 SELECT pair, base_ccy, quote_ccy, bid, ask, mid, provider_ts, source, source_id, run_id,
        loaded_at
@@ -28,7 +30,9 @@ FROM (
     SELECT r.*,
            row_number() OVER (
                PARTITION BY pair
-               ORDER BY provider_ts DESC, CASE source WHEN 'bloomberg' THEN 0 ELSE 1 END
+               ORDER BY provider_ts + CASE source WHEN 'bloomberg' THEN INTERVAL 5 MINUTE
+                                                  ELSE INTERVAL 0 MINUTE END DESC,
+                        provider_ts DESC
            ) AS rank_in_pair
     FROM gmp_cis.cis_fx_rate AS r
 ) AS ranked

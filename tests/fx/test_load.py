@@ -4,6 +4,7 @@ staleness and retry count (from the simulator's request log)."""
 import logging
 from dataclasses import replace
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -65,14 +66,27 @@ def test_a_clean_run_stores_every_pair_from_bloomberg(sim, store, load, smtp_ser
 )
 def test_bloomberg_failing_falls_back_to_reuters(sim, store, load, smtp_server, kind, attempts,
                                                   outcome, extra_alerts):
+    baseline = {r.pair: r for r in load().good}
+    sim.clear_requests()
     sim.set_fault("bloomberg", kind, delay=1.0, retry_after=0.05)
     report = load()
     assert report.fresh and report.status == "degraded"
     assert len(sim.requests("bloomberg")) == attempts
     assert len(sim.requests("reuters")) == 1
-    stored = sources(store)
-    assert set(stored) == set(REUTERS_PAIRS) and set(stored.values()) == {"reuters"}
+    assert {r.source for r in report.good} == {"reuters"}
+    assert {r.pair for r in report.good} == set(REUTERS_PAIRS)
     assert report.missing == UNCOVERED
+    written = store.warehouse.query(
+        "SELECT source, count(*) AS n FROM gmp_cis.cis_fx_rate WHERE run_id = ? "
+        "GROUP BY source", [report.run_id])
+    assert written == [{"source": "reuters", "n": len(REUTERS_PAIRS)}]
+    current = {r.pair: r for r in store.current_rates(stale_after=timedelta(minutes=30))}
+    for pair in UNCOVERED:  # the last good Bloomberg rate stays current, not yet stale
+        assert current[pair].mid == baseline[pair].mid and current[pair].source == "bloomberg"
+    assert not any(r.stale for r in current.values()) and report.stale == []
+    later = store.current_rates(UNCOVERED, now=utcnow() + timedelta(minutes=31),
+                                stale_after=timedelta(minutes=30))
+    assert all(r.stale and r.age > timedelta(minutes=30) for r in later)
     h = health(store, report)
     assert (h["bloomberg"]["outcome"], h["bloomberg"]["retries"]) == (outcome, attempts - 1)
     assert (h["reuters"]["role"], h["reuters"]["outcome"]) == ("fallback", "ok")
@@ -136,8 +150,11 @@ def test_a_jump_is_held_alerted_and_filled_from_reuters(sim, store, load, smtp_s
     sim.set_fault("bloomberg", "jump", pairs=("EURUSD", "EURKWD"))
     report = load()
     assert [f.rate.pair for f in report.held] == ["EURUSD", "EURKWD"]
+    assert [(r.pair, r.source) for r in report.good if r.source == "reuters"] == [
+        ("EURUSD", "reuters")]  # Reuters did not jump: its rate is stored
+    assert store.history("EURUSD")[0].source == "reuters"
     current = {r.pair: r for r in store.current_rates()}
-    assert current["EURUSD"].source == "reuters"  # Reuters did not jump
+    assert abs(current["EURUSD"].mid / before["EURUSD"] - 1) < Decimal("0.01")
     assert current["EURKWD"].mid == before["EURKWD"]  # no Reuters quote: the last good stays
     held = {r["pair"]: r for r in store.held_rates(report.run_id)}
     assert held["EURUSD"]["disposition"] == "held" and held["EURUSD"]["check_name"] == "jump"

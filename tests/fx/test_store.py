@@ -56,10 +56,16 @@ def test_history_is_kept_and_the_view_shows_the_newest(store):
     assert current.provider_ts.tzinfo is not None
 
 
-def test_on_equal_timestamps_bloomberg_wins(store):
-    save(store, [rate(mid="1.07", source="reuters"), rate(mid="1.08")])
-    [current] = store.current_rates(["EURUSD"])
-    assert current.source == "bloomberg"
+@pytest.mark.parametrize(("reuters_newer", "current"), [
+    (timedelta(0), "bloomberg"), (timedelta(minutes=4), "bloomberg"),
+    (timedelta(minutes=6), "reuters"),
+])
+def test_bloomberg_has_a_head_start_over_reuters(store, reuters_newer, current):
+    save(store, [rate(mid="1.08"), rate(mid="1.07", source="reuters", ts=T0 + reuters_newer)])
+    [now] = store.current_rates(["EURUSD"])
+    assert now.source == current
+    [then] = store.rates_as_of(T0 + timedelta(hours=1)).values()
+    assert then.source == current
 
 
 def test_staleness_is_flagged_with_the_age(store):
