@@ -9,6 +9,7 @@ import click
 
 #: ``module:attribute`` of every sub-command group, loaded on demand.
 COMMAND_GROUPS = {
+    "fx": "cistrade_core.cli.fx:fx",
     "gmp": "cistrade_core.cli.gmp:gmp",
     "mail": "cistrade_core.cli.mail:mail",
     "gx": "cistrade_core.cli.gx:gx",
