@@ -22,6 +22,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Asset, dag, task
+
 from cistrade_airflow import default_args
 from cistrade_airflow.fx import ASSET_URI
 

@@ -12,6 +12,7 @@ COMMAND_GROUPS = {
     "fx": "cistrade_core.cli.fx:fx",
     "gmp": "cistrade_core.cli.gmp:gmp",
     "mail": "cistrade_core.cli.mail:mail",
+    "report": "cistrade_core.cli.report:report",
     "gx": "cistrade_core.cli.gx:gx",
     "sql": "cistrade_core.cli.sql:sql",
 }
