@@ -100,11 +100,17 @@ def clock():
 
 @pytest.fixture
 def core_wh(settings, core_seed):
-    """The seeded warehouse, copied into this test's CISTRADE_HOME."""
+    """The seeded warehouse, copied into this test's CISTRADE_HOME.
+
+    The file is kept open for the test (as a long-running job would), so that
+    each transaction does not pay for opening it; no other process can use it.
+    """
     from cistrade_core.warehouse import get_warehouse
 
     shutil.copy(core_seed.template, settings.warehouse_path)
-    return get_warehouse(settings)
+    wh = get_warehouse(settings)
+    with wh.keep_open():
+        yield wh
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cistrade_core.acl.authz import require
+from cistrade_core.acl.authz import actor_login, require
 from cistrade_core.acl.model import Access, Resource, Session
 from cistrade_core.audit.log import AuditEvent, AuditFilter, select
 from cistrade_core.audit.recorder import AuditedRunner, Done, Operation
@@ -24,4 +24,4 @@ class AuditTrail:
             events = select(tx, flt)
             return Done(events, detail={"filters": flt.as_dict(), "rows": len(events)})
 
-        return self.runner.run(Operation(session.user_login, "AUDIT_QUERY", "audit", None), body)
+        return self.runner.run(Operation(actor_login(session), "AUDIT_QUERY", "audit", None), body)

@@ -9,9 +9,14 @@ import click
 
 #: ``module:attribute`` of every sub-command group, loaded on demand.
 COMMAND_GROUPS = {
+    "acl": "cistrade_core.cli.acl:acl",
+    "audit": "cistrade_core.cli.audit:audit",
     "gmp": "cistrade_core.cli.gmp:gmp",
     "mail": "cistrade_core.cli.mail:mail",
+    "notify": "cistrade_core.cli.notify:notify",
+    "portfolio": "cistrade_core.cli.portfolio:portfolio",
     "sql": "cistrade_core.cli.sql:sql",
+    "udf": "cistrade_core.cli.udf:udf",
 }
 
 

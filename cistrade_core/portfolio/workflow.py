@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from cistrade_core.acl import store as acl_store
-from cistrade_core.acl.authz import require
+from cistrade_core.acl.authz import actor_login, require
 from cistrade_core.acl.model import Access, Resource, Session
 from cistrade_core.audit import AuditedRunner, Done, Operation
 from cistrade_core.clock import Clock, utcnow
@@ -114,7 +114,7 @@ class PortfolioService:
                 resource: Resource, step: Step,
                 request: dict[str, Any] | None = None) -> Portfolio:
         queued: list[str] = []
-        op = Operation(session.user_login, action, "portfolio", code,
+        op = Operation(actor_login(session), action, "portfolio", code,
                        request={"version": expected_version, **(request or {})})
 
         def body(tx: Transaction) -> Done[Portfolio]:
@@ -167,7 +167,7 @@ class PortfolioService:
         request = {"portfolio_name": name, "base_currency": base_currency, "owner": owner,
                    "desk": desk, "description": description,
                    "udf_values": dict(udf_values or {})}
-        op = Operation(session.user_login, "CREATE", "portfolio", code, request=request)
+        op = Operation(actor_login(session), "CREATE", "portfolio", code, request=request)
 
         def body(tx: Transaction) -> Done[Portfolio]:
             now = self.clock()
@@ -326,7 +326,7 @@ class PortfolioService:
                 raise NotFound(f"no portfolio {code!r}")
             return Done(p, detail={"version": p.version})
 
-        return self.runner.run(Operation(session.user_login, "VIEW", "portfolio", code), body)
+        return self.runner.run(Operation(actor_login(session), "VIEW", "portfolio", code), body)
 
     def list(self, session: Session, flt: PortfolioFilter | None = None) -> list[Portfolio]:
         flt = flt or PortfolioFilter()
@@ -337,7 +337,7 @@ class PortfolioService:
             rows = store.select(tx, flt)
             return Done(rows, detail={"filters": filters, "rows": len(rows)})
 
-        return self.runner.run(Operation(session.user_login, "LIST", "portfolio", None), body)
+        return self.runner.run(Operation(actor_login(session), "LIST", "portfolio", None), body)
 
     def history(self, session: Session, code: str) -> list[dict[str, Any]]:
         code = (code or "").strip().upper()
@@ -349,7 +349,7 @@ class PortfolioService:
                 raise NotFound(f"no portfolio {code!r}")
             return Done(rows, detail={"rows": len(rows)})
 
-        return self.runner.run(Operation(session.user_login, "HISTORY", "portfolio", code),
+        return self.runner.run(Operation(actor_login(session), "HISTORY", "portfolio", code),
                                body)
 
     # -- notifications -----------------------------------------------------------------------

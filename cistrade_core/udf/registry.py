@@ -95,7 +95,7 @@ class UdfRegistry:
         request = {"label": label, "data_type": str(data_type),
                    "allowed_values": list(allowed_values), "mandatory": mandatory,
                    "default": default}
-        op = Operation(session.user_login, "UDF_DEFINE", "udf", name, request=request)
+        op = Operation(actor_login(session), "UDF_DEFINE", "udf", name, request=request)
 
         def body(tx: Transaction) -> Done[UdfField]:
             require(tx, session, Resource.UDF, Access.WRITE, self.clock())
@@ -148,7 +148,7 @@ class UdfRegistry:
 
     def retire(self, session: Session, name: str) -> None:
         """Stop offering a field; values already stored stay in the history."""
-        op = Operation(session.user_login, "UDF_RETIRE", "udf", name)
+        op = Operation(actor_login(session), "UDF_RETIRE", "udf", name)
 
         def body(tx: Transaction) -> Done[None]:
             require(tx, session, Resource.UDF, Access.WRITE, self.clock())
@@ -162,7 +162,7 @@ class UdfRegistry:
         self.runner.run(op, body)
 
     def list(self, session: Session, include_retired: bool = False) -> list[UdfField]:
-        op = Operation(session.user_login, "UDF_LIST", "udf", None)
+        op = Operation(actor_login(session), "UDF_LIST", "udf", None)
 
         def body(tx: Transaction) -> Done[list[UdfField]]:
             require(tx, session, Resource.UDF, Access.READ, self.clock())
