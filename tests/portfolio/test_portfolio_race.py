@@ -13,13 +13,12 @@ from cistrade_core.audit import log as audit_log
 from cistrade_core.errors import ConflictError
 from cistrade_core.portfolio import PortfolioService, Status
 
-from core_fixtures import START
-
 
 class BarrierClock:
-    """Returns START; while armed, the first call in each thread waits for the others."""
+    """Returns ``start``; while armed, the first call in each thread waits for the others."""
 
-    def __init__(self, parties: int) -> None:
+    def __init__(self, parties: int, start) -> None:
+        self.start = start
         self.barrier = threading.Barrier(parties, timeout=20)
         self.local = threading.local()
         self.armed = False
@@ -28,7 +27,7 @@ class BarrierClock:
         if self.armed and not getattr(self.local, "waited", False):
             self.local.waited = True
             self.barrier.wait()
-        return START
+        return self.start
 
     def arm(self) -> None:
         self.armed = True
@@ -40,7 +39,7 @@ class BarrierClock:
 def test_concurrent_approvals_exactly_one_succeeds(core, login, rounds):
     maker = login("maker1")
     checkers = [login("checker1"), login("checker2")]
-    clock = BarrierClock(2)
+    clock = BarrierClock(2, core.clock())
     racing = PortfolioService(core.warehouse, core.notifier, clock, dispatch=False)
 
     for i in range(rounds):
