@@ -68,7 +68,7 @@ class Notifier:
         )
         if not recipients and kind is not MailKind.SYSTEM_ALERT:
             self.queue_alert(
-                tx, f"nobody can receive a {kind.replace('_', ' ')}",
+                tx, f"no recipient for the {kind.replace('_', ' ')} mail",
                 f"The mail '{mail.subject}' has no recipients: check the ACL groups and "
                 "e-mail addresses.",
                 {"event": str(kind), "portfolio": portfolio_code or "", "version": version},
