@@ -41,7 +41,7 @@ class SessionManager:
         get the same answer after the same work (a hash check against a dummy
         hash). Only the right password of a disabled user learns it is disabled.
         """
-        login = (login or "").strip()
+        login = (login or "").strip()[:100]
         op = Operation(user=login or "anonymous", action="LOGIN", entity_type="user",
                        entity_id=login or None)
 

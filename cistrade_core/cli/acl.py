@@ -65,7 +65,8 @@ def whoami() -> None:
     """The session data: user, primary group and permission map."""
     core = get_core()
     session = current_session(core)
-    echo_json({**session.data(), "expires_at": session.expires_at})
+    echo_json({**session.data(), "expires_at": session.expires_at,
+               "expired": session.expires_at <= core.clock()})
 
 
 @acl.command("create-group")

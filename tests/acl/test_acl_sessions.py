@@ -56,6 +56,19 @@ def test_stored_passwords_are_scrypt_hashes(core_wh, core_seed):
         assert core_seed.passwords[row["user_login"]] not in row["password_hash"]
 
 
+def test_passwords_never_reach_the_audit_log_or_sessions(core, login, core_seed, clock):
+    login("maker1")
+    with pytest.raises(AuthenticationError):
+        core.sessions.login("maker1", core_seed.passwords["checker1"])
+    AclAdmin(core.warehouse, SystemActor("admin:test"), clock).set_password(
+        "viewer", "a-new-viewer-password")
+    dump = json.dumps(core.warehouse.query("SELECT * FROM gmp_cis.cis_audit_log")
+                      + core.warehouse.query("SELECT * FROM gmp_cis.cis_acl_session"),
+                      default=str)
+    for secret in [*core_seed.passwords.values(), "a-new-viewer-password"]:
+        assert secret not in dump
+
+
 def test_session_expires_after_eight_hours(core, login, clock):
     session = login("maker1")
     clock.advance(hours=7, minutes=59, seconds=59)
