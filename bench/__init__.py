@@ -1,1 +1,1 @@
-"""Benchmarks: ``python -m bench`` runs the ``main()`` of every ``bench/bench_*.py``."""
+"""Benchmarks (``make bench``); figures are recorded in docs/benchmarks.md."""

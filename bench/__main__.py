@@ -1,4 +1,6 @@
-"""Run every ``bench/bench_*.py`` module's ``main()`` (``make bench``)."""
+"""Run every benchmark module (``bench/bench_*.py``), or those named: ``python -m bench gmp``."""
+
+from __future__ import annotations
 
 import importlib
 import pkgutil
@@ -6,17 +8,17 @@ import sys
 from pathlib import Path
 
 
-def run() -> int:
+def main(argv: list[str]) -> None:
     names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)])
                    if m.name.startswith("bench_"))
-    only = set(sys.argv[1:])
-    for name in names:
-        if only and name not in only:
-            continue
-        print(f"== {name}", flush=True)
+    wanted = [f"bench_{a.removeprefix('bench_')}" for a in argv] or names
+    for name in wanted:
+        if name not in names:
+            raise SystemExit(f"no benchmark {name!r}; known: {', '.join(names)}")
+        print(f"### {name}", flush=True)
         importlib.import_module(f"bench.{name}").main()
-    return 0
+        print(flush=True)
 
 
 if __name__ == "__main__":
-    sys.exit(run())
+    main(sys.argv[1:])

@@ -23,6 +23,7 @@ import os
 
 import pendulum
 from airflow.sdk import Asset, Param, dag, task
+
 from cistrade_airflow import DEFAULT_TIMEZONE, default_args
 
 NOTIFICATION_OUTBOX = Asset(name="cistrade_portfolio_notifications",
@@ -47,7 +48,6 @@ def portfolio_approval_reminders():
     @task
     def retry_notifications() -> dict:
         from cistrade_airflow import settings_from_airflow
-
         from cistrade_core.notify import Notifier
         from cistrade_core.schema import ensure_core_schema
         from cistrade_core.warehouse import get_warehouse
@@ -63,7 +63,6 @@ def portfolio_approval_reminders():
         from datetime import timedelta
 
         from cistrade_airflow import settings_from_airflow
-
         from cistrade_core.clock import utcnow
         from cistrade_core.notify import Notifier
         from cistrade_core.portfolio.reminders import send_reminders

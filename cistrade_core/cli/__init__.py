@@ -11,7 +11,9 @@ import click
 COMMAND_GROUPS = {
     "acl": "cistrade_core.cli.acl:acl",
     "audit": "cistrade_core.cli.audit:audit",
+    "fx": "cistrade_core.cli.fx:fx",
     "gmp": "cistrade_core.cli.gmp:gmp",
+    "gx": "cistrade_core.cli.gx:gx",
     "mail": "cistrade_core.cli.mail:mail",
     "notify": "cistrade_core.cli.notify:notify",
     "portfolio": "cistrade_core.cli.portfolio:portfolio",

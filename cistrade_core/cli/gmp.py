@@ -1,0 +1,145 @@
+"""``cistrade gmp``: generate sample drops, run the daily load, show the load history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import click
+
+from cistrade_core.config import get_settings
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
+def _fault_help() -> str:
+    from cistrade_core.gmp.generate import FAULTS
+
+    return "One failure to build in: " + "; ".join(
+        f"{f.name} ({f.description})" for f in FAULTS.values()
+    )
+
+
+class _FaultChoice(click.Choice):
+    def __init__(self) -> None:
+        from cistrade_core.gmp.generate import FAULTS
+
+        super().__init__(list(FAULTS))
+
+
+@click.group()
+def gmp() -> None:
+    """GMP reference-data feeds: sample drops, the daily load, its history."""
+
+
+@gmp.command()
+@click.option("--date", "day", required=True, callback=_date, help="Business date, YYYY-MM-DD.")
+@click.option("--out", type=click.Path(path_type=Path), help="Default: the landing directory.")
+@click.option("--fault", type=_FaultChoice(), help="See the list of faults below.")
+@click.option("--scale", default=1.0, show_default=True,
+              help="Size relative to a normal day (100 = 10M calendar rows).")
+def generate(day: date, out: Path | None, fault: str | None, scale: float) -> None:
+    """Write a realistic GMP drop (four data files and their control files)."""
+    from cistrade_core.gmp.generate import generate_drop
+
+    settings = get_settings()
+    out = out or settings.landing_dir
+    written = generate_drop(day, out, fault=fault, scale=scale, timezone=settings.timezone)
+    for feed, path in written.items():
+        lines = sum(1 for _ in path.open("rb")) - 1
+        click.echo(f"{feed:<13} {lines:>10,} data lines  {path}")
+    if fault:
+        click.echo(f"fault built in: {fault}")
+
+
+generate.help = (generate.help or "") + "\n\n" + _fault_help()
+
+
+@gmp.command()
+@click.option("--date", "day", required=True, callback=_date, help="Business date, YYYY-MM-DD.")
+@click.option("--landing", type=click.Path(path_type=Path, file_okay=False),
+              help="Landing directory (default $CISTRADE_HOME/landing).")
+@click.option("--feed", "feeds", multiple=True, help="Only these feeds (repeatable).")
+@click.option("--accept-row-count-change", is_flag=True,
+              help="Operator override: load a feed held for a >10% row-count change.")
+def load(day: date, landing: Path | None, feeds: tuple[str, ...],
+         accept_row_count_change: bool) -> None:
+    """Check and load one business day, exactly as the gmp_reference_etl DAG does.
+
+    Prints one outcome line per feed; exits 0 only if every feed loaded.
+    """
+    from dataclasses import replace
+
+    from cistrade_core.gmp.pipeline import GmpLoad
+
+    settings = get_settings()
+    if landing is not None:
+        settings = replace(settings, landing_dir=landing.resolve())
+    run = GmpLoad(settings)
+    outcomes = run.run_day(day, feeds=feeds or None,
+                           accept_row_count_change=accept_row_count_change)
+    for outcome in outcomes:
+        click.echo(outcome.line())
+        for problem in outcome.problems[:10]:
+            click.echo(f"    {problem}")
+        if len(outcome.problems) > 10:
+            click.echo(f"    ... {outcome.problem_count - 10} more in the alert mail")
+    raise SystemExit(0 if all(o.status == "loaded" for o in outcomes) else 1)
+
+
+@gmp.command()
+@click.option("--from", "start", callback=_date, help="First business date (default: 7 days ago).")
+@click.option("--to", "end", callback=_date, help="Last business date (default: today).")
+def status(start: date | None, end: date | None) -> None:
+    """Print the load history."""
+    from cistrade_core.warehouse import get_warehouse
+
+    end = end or date.today()
+    start = start or end - timedelta(days=7)
+    warehouse = get_warehouse()
+    warehouse.ensure_gmp_schema()
+    records = warehouse.load_history(start, end)
+    click.echo(f"{'business date':<14}{'feed':<14}{'status':<10}{'rows':>9}  "
+               f"{'extract (UTC)':<21}{'recorded (UTC)':<21}reason")
+    for r in records:
+        extract = r.extract_timestamp.strftime("%Y-%m-%d %H:%M:%S") if r.extract_timestamp else "-"
+        recorded = r.recorded_at.strftime("%Y-%m-%d %H:%M:%S") if r.recorded_at else "-"
+        rows = "-" if r.row_count is None else f"{r.row_count:,}"
+        flag = " [override]" if r.override else ""
+        click.echo(f"{r.business_date!s:<14}{r.feed:<14}{r.status:<10}{rows:>9}  "
+                   f"{extract:<21}{recorded:<21}{r.reason}{flag}")
+    if not records:
+        click.echo(f"no loads between {start} and {end}")
+
+
+@gmp.command()
+@click.option("--date", "day", callback=_date, help="Business date (default: the latest loaded).")
+def summary(day: date | None) -> None:
+    """Rows per GMP table, the current day, and where the alerts and Data Docs are."""
+    from cistrade_core.warehouse import get_warehouse
+
+    settings = get_settings()
+    warehouse = get_warehouse(settings)
+    warehouse.ensure_gmp_schema()
+    click.echo(f"Warehouse: {settings.warehouse_path}")
+    for name, counts in warehouse.table_counts().items():
+        current = warehouse.query(
+            f"SELECT max(business_date) AS d FROM gmp_cis.gmp_cis_sta_dly_{name}")[0]["d"]
+        click.echo(f"  gmp_cis.gmp_cis_sta_dly_{name:<13} current day {current or '-'!s:<11}"
+                   f"{counts['current']:>9,} rows  ({counts['all_days']:,} rows over all days)")
+    if day is not None:
+        alerts = warehouse.alerts(day)
+        click.echo(f"Alerts for {day}: {len(alerts)}")
+        for a in alerts:
+            state = "sent" if a["sent"] else "spooled for retry"
+            click.echo(f"  {a['subject']} -> {a['recipients']} ({state})")
+    click.echo(f"Data Docs: {settings.data_docs_index}")
+    click.echo(f"Outbox (mail as .eml): {settings.outbox_dir}")
+    click.echo(f"Generated at {datetime.now():%Y-%m-%d %H:%M:%S}")

@@ -1,0 +1,1 @@
+"""The daily GMP reference-data load: checks, load, refresh, alerts, sample drops."""

@@ -1,0 +1,84 @@
+"""The control file GMP writes after each data file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from cistrade_core.gmp.problems import CheckKind, Problem
+
+CONTROL_HEADER = ("feed", "business_date", "row_count", "extract_timestamp")
+
+
+@dataclass(frozen=True)
+class ControlFile:
+    feed: str
+    business_date: date
+    row_count: int
+    extract_timestamp: datetime  # aware, UTC
+
+    def render(self) -> str:
+        ts = self.extract_timestamp.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return (
+            "|".join(CONTROL_HEADER) + "\n"
+            f"{self.feed}|{self.business_date:%Y%m%d}|{self.row_count}|{ts}\n"
+        )
+
+
+class ControlFileError(ValueError):
+    """The control file cannot be read; ``problem`` says where and why."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def parse_timestamp(text: str) -> datetime:
+    """ISO-8601 UTC (``...Z`` or ``+00:00``) to an aware datetime."""
+    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if value.tzinfo is None or value.utcoffset() != UTC.utcoffset(None):
+        raise ValueError("not UTC")
+    return value.astimezone(UTC)
+
+
+def read_control_file(path: Path, feed: str, business_date: date) -> ControlFile:
+    """Parse and cross-check a control file; raise :class:`ControlFileError` if it is wrong."""
+    name = path.name
+
+    def fail(message: str, line: int | None = None, column: str | None = None,
+             value: str | None = None) -> ControlFileError:
+        return ControlFileError(Problem(CheckKind.FORMAT, name, message, line, column, value))
+
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise fail(f"not UTF-8 ({exc.reason})") from None
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if len(lines) != 2:
+        raise fail(f"expected a header line and one data line, found {len(lines)} lines")
+    header = tuple(lines[0].split("|"))
+    if header != CONTROL_HEADER:
+        raise fail(f"header must be {'|'.join(CONTROL_HEADER)}", 1, None, lines[0])
+    fields = lines[1].split("|")
+    if len(fields) != len(CONTROL_HEADER):
+        raise fail(f"expected {len(CONTROL_HEADER)} fields, found {len(fields)}", 2)
+    values = dict(zip(CONTROL_HEADER, fields, strict=True))
+    if values["feed"] != feed:
+        raise fail(f"feed must be {feed!r}", 2, "feed", values["feed"])
+    try:
+        ctl_date = datetime.strptime(values["business_date"], "%Y%m%d").date()
+    except ValueError:
+        raise fail("business_date must be YYYYMMDD", 2, "business_date",
+                   values["business_date"]) from None
+    if ctl_date != business_date:
+        raise fail(f"business_date must be {business_date:%Y%m%d}", 2, "business_date",
+                   values["business_date"])
+    if not values["row_count"].isdigit():
+        raise fail("row_count must be a whole number", 2, "row_count", values["row_count"])
+    try:
+        extract = parse_timestamp(values["extract_timestamp"])
+    except ValueError:
+        raise fail("extract_timestamp must be ISO-8601 UTC, e.g. 2026-11-28T02:00:07Z", 2,
+                   "extract_timestamp", values["extract_timestamp"]) from None
+    return ControlFile(feed, ctl_date, int(values["row_count"]), extract)

@@ -1,0 +1,274 @@
+"""One business day of the GMP load: arrival, checks, staging, load and refresh.
+
+The DAG and ``cistrade gmp load`` both call these functions, so a feed is
+judged the same way wherever it runs. Checked data is staged as Parquet under
+``$CISTRADE_HOME/staging/<YYYYMMDD>/`` between the check and the load step.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from cistrade_core.config import Settings, get_settings
+from cistrade_core.feeds import FEEDS, Feed, get_feed
+from cistrade_core.gmp import checks
+from cistrade_core.gmp.alerts import Alert, send_alert
+from cistrade_core.gmp.control import ControlFile, ControlFileError, read_control_file
+from cistrade_core.gmp.outcome import FeedOutcome, FeedStatus
+from cistrade_core.gmp.parse import ParsedFile, read_data_file
+from cistrade_core.gmp.problems import CheckKind, Problem, summarise
+from cistrade_core.gmp.schedule import missing_deadline
+from cistrade_core.warehouse import LoadRecord, LoadStatus, Warehouse, get_warehouse
+
+log = logging.getLogger(__name__)
+
+#: Statuses of a staged feed whose values other feeds may reference.
+REFERENCEABLE = (FeedStatus.VALIDATED, FeedStatus.HELD, FeedStatus.LOADED)
+
+
+class FeedNotReady(RuntimeError):
+    """The load step found no checked data for the feed and day."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class GmpLoad:
+    """Checks and loads GMP feeds. ``now`` is injectable for tests of lateness."""
+
+    def __init__(self, settings: Settings | None = None, warehouse: Warehouse | None = None,
+                 now: Callable[[], datetime] = utcnow) -> None:
+        self.settings = settings or get_settings()
+        self.warehouse = warehouse or get_warehouse(self.settings)
+        self.now = now
+        self.warehouse.ensure_gmp_schema()
+
+    # -- paths ------------------------------------------------------------------------------
+    def data_path(self, feed: Feed, day: date) -> Path:
+        return self.settings.landing_dir / feed.data_file_name(day)
+
+    def control_path(self, feed: Feed, day: date) -> Path:
+        return self.settings.landing_dir / feed.control_file_name(day)
+
+    def stage_dir(self, day: date) -> Path:
+        return self.settings.staging_dir / f"{day:%Y%m%d}"
+
+    def staged_outcome(self, feed: str, day: date) -> FeedOutcome | None:
+        return FeedOutcome.read(self.stage_dir(day) / f"{feed}.json")
+
+    # -- arrival ----------------------------------------------------------------------------
+    def arrived(self, feed_name: str, day: date) -> bool:
+        """A feed has arrived when its control file exists."""
+        return self.control_path(get_feed(feed_name), day).exists()
+
+    def check_arrival(self, feed_name: str, day: date) -> FeedOutcome | None:
+        """None if the feed has arrived; else WAITING, or MISSING (alerted once) when late."""
+        if self.arrived(feed_name, day):
+            return None
+        deadline = missing_deadline(day, self.settings.timezone)
+        if self.now() <= deadline:
+            return FeedOutcome(feed_name, day, FeedStatus.WAITING,
+                               f"no control file yet; due by {deadline:%Y-%m-%d %H:%M}Z")
+        late = self.now() - deadline + timedelta(hours=1)
+        reason = (f"no control file {get_feed(feed_name).control_file_name(day)}, "
+                  f"{_hours(late)} after the 02:00 extract")
+        outcome = FeedOutcome(feed_name, day, FeedStatus.MISSING, reason, CheckKind.ARRIVAL)
+        if not self.warehouse.alerts(day, feed_name, str(CheckKind.ARRIVAL)):
+            send_alert(Alert(CheckKind.ARRIVAL, feed_name, day, "waiting", reason,
+                             {"expected by": f"{deadline:%Y-%m-%d %H:%M}Z"}),
+                       self.settings, self.warehouse)
+        return outcome
+
+    # -- checks -----------------------------------------------------------------------------
+    def validate(self, feed_name: str, day: date, *,
+                 accept_row_count_change: bool = False) -> FeedOutcome:
+        """Run every check of the contract on one feed; stage it if it passes."""
+        feed = get_feed(feed_name)
+        waiting = self.check_arrival(feed_name, day)
+        if waiting is not None:
+            return waiting
+        ctl_path, data_path = self.control_path(feed, day), self.data_path(feed, day)
+        try:
+            control = read_control_file(ctl_path, feed.name, day)
+        except ControlFileError as exc:
+            return self._reject(feed, day, [exc.problem], None, None)
+        if not data_path.exists():
+            problem = Problem(CheckKind.FORMAT, data_path.name,
+                              f"data file missing although {ctl_path.name} exists")
+            return self._reject(feed, day, [problem], control, None)
+
+        parsed = read_data_file(feed, data_path)
+        if not parsed.problems and parsed.data_lines == 0:
+            header_only = " (header only)" if parsed.table is not None else ""
+            problem = Problem(CheckKind.EMPTY, data_path.name, "no data lines" + header_only)
+            return self._reject(feed, day, [problem], control, parsed)
+        problems = list(parsed.problems)
+        problems += checks.check_control_count(parsed, control)
+        df = parsed.table.to_pandas() if parsed.table is not None else None
+        total_extra = 0
+        if df is not None:
+            found, total = checks.check_types(parsed, df)
+            problems += found
+            total_extra += total - len(found)
+        last = self.warehouse.last_loaded(feed.name, day)
+        problems += checks.check_timestamp(control, day, ctl_path.name,
+                                           last.extract_timestamp if last else None)
+        if problems:
+            return self._reject(feed, day, problems, control, parsed, total_extra)
+
+        references, missing = self._references(feed, day, df)
+        if missing:
+            return self._reject(feed, day, missing, control, parsed)
+        found, total = checks.check_quality(parsed, df, references)
+        if found:
+            return self._reject(feed, day, found, control, parsed, total - len(found))
+
+        rows = parsed.table.num_rows
+        previous = self.warehouse.last_loaded(feed.name, day - timedelta(days=1))
+        previous_rows = previous.row_count if previous else None
+        self._stage(feed, day, parsed)
+        change = checks.check_row_count_change(parsed, rows, previous_rows)
+        if change and not accept_row_count_change:
+            return self._hold(feed, day, change, control, rows, previous_rows)
+        reason = "all checks passed"
+        if change:
+            reason += f"; row count change accepted by override: {change[0].message}"
+        outcome = FeedOutcome(feed.name, day, FeedStatus.VALIDATED, reason, None, rows,
+                              control.row_count, previous_rows, control.extract_timestamp,
+                              override=bool(change))
+        outcome.save(self.stage_dir(day) / f"{feed.name}.json")
+        return outcome
+
+    def _references(self, feed: Feed, day: date, df) -> tuple[dict, list[Problem]]:
+        """Values each referenced column may take, from the same day's checked feeds."""
+        values: dict[str, object] = {}
+        missing: list[Problem] = []
+        for column, ref in feed.references.items():
+            key = f"{ref.feed}.{ref.column}"
+            if ref.feed == feed.name:
+                values[key] = set(df[ref.column].dropna())
+                continue
+            staged = self.staged_outcome(ref.feed, day)
+            if staged is None or staged.status not in REFERENCEABLE:
+                state = "not checked" if staged is None else str(staged.status)
+                if staged is not None and staged.kind:
+                    state += f", {staged.kind.title}"
+                missing.append(Problem(
+                    CheckKind.DATA_QUALITY, self.data_path(feed, day).name,
+                    f"cannot check {column}: the {ref.feed} feed of {day} did not pass its "
+                    f"checks ({state})", None, column))
+                continue
+            table = pq.read_table(self.stage_dir(day) / f"{ref.feed}.parquet",
+                                  columns=[ref.column])
+            values[key] = set(table.column(0).drop_null().to_pylist())
+        return values, missing
+
+    def _stage(self, feed: Feed, day: date, parsed: ParsedFile) -> None:
+        target = self.stage_dir(day) / f"{feed.name}.parquet"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".parquet.tmp")
+        pq.write_table(parsed.table, tmp, compression="zstd")
+        tmp.replace(target)
+
+    def _unstage(self, feed: Feed, day: date) -> None:
+        (self.stage_dir(day) / f"{feed.name}.parquet").unlink(missing_ok=True)
+
+    def _reject(self, feed: Feed, day: date, problems: list[Problem],
+                control: ControlFile | None, parsed: ParsedFile | None,
+                unlisted: int = 0) -> FeedOutcome:
+        kind = min((p.kind for p in problems), key=list(CheckKind).index)
+        count = len(problems) + unlisted
+        first = next(p for p in problems if p.kind is kind)
+        reason = f"{kind.title}: {first}"
+        if count > 1:
+            reason += f" (+{count - 1} more)"
+        rows = parsed.table.num_rows if parsed is not None and parsed.table is not None else None
+        outcome = FeedOutcome(
+            feed.name, day, FeedStatus.REJECTED, reason, kind, rows,
+            control.row_count if control else None, None,
+            control.extract_timestamp if control else None,
+            problems=summarise(problems), problem_count=count,
+        )
+        self._unstage(feed, day)
+        outcome.save(self.stage_dir(day) / f"{feed.name}.json")
+        self.warehouse.record_load(LoadRecord(
+            feed.name, day, LoadStatus.REJECTED, reason,
+            control.extract_timestamp if control else None,
+            parsed.data_lines if parsed is not None else None,
+        ))
+        counts = {"data lines": parsed.data_lines if parsed else "-",
+                  "control row_count": control.row_count if control else "-"}
+        send_alert(Alert(kind, feed.name, day, "rejected; the previous day stays current",
+                         reason, counts, outcome.problems, count,
+                         str(self.settings.data_docs_index)),
+                   self.settings, self.warehouse)
+        log.warning("%s %s rejected: %s", feed.name, day, reason)
+        return outcome
+
+    def _hold(self, feed: Feed, day: date, change: list[Problem], control: ControlFile,
+              rows: int, previous_rows: int | None) -> FeedOutcome:
+        reason = f"{CheckKind.ROW_COUNT_CHANGE.title}: {change[0].message}; held for an operator"
+        outcome = FeedOutcome(feed.name, day, FeedStatus.HELD, reason, CheckKind.ROW_COUNT_CHANGE,
+                              rows, control.row_count, previous_rows, control.extract_timestamp,
+                              problems=[str(p) for p in change], problem_count=1)
+        outcome.save(self.stage_dir(day) / f"{feed.name}.json")
+        self.warehouse.record_load(LoadRecord(feed.name, day, LoadStatus.HELD, reason,
+                                              control.extract_timestamp, rows))
+        send_alert(Alert(CheckKind.ROW_COUNT_CHANGE, feed.name, day,
+                         "held, not loaded; the previous day stays current", reason,
+                         {"rows": rows, "last loaded day": previous_rows}),
+                   self.settings, self.warehouse)
+        log.warning("%s %s held: %s", feed.name, day, reason)
+        return outcome
+
+    # -- load and refresh -------------------------------------------------------------------
+    def load(self, feed_name: str, day: date) -> FeedOutcome:
+        """Load the checked, staged feed into the warehouse, atomically."""
+        feed = get_feed(feed_name)
+        staged = self.staged_outcome(feed.name, day)
+        if staged is None or staged.status is not FeedStatus.VALIDATED:
+            state = "nothing staged" if staged is None else f"{staged.status}: {staged.reason}"
+            raise FeedNotReady(f"{feed.name} {day} has not passed its checks ({state})")
+        table = pq.read_table(self.stage_dir(day) / f"{feed.name}.parquet")
+        reason = "loaded" + (" (row count change accepted by override)" if staged.override else "")
+        written = self.warehouse.replace_feed_day(feed, day, table, LoadRecord(
+            feed.name, day, LoadStatus.LOADED, reason, staged.extract_timestamp,
+            table.num_rows, staged.override,
+        ))
+        outcome = FeedOutcome(feed.name, day, FeedStatus.LOADED, reason, None, written,
+                              staged.control_rows, staged.previous_rows,
+                              staged.extract_timestamp, staged.override)
+        outcome.save(self.stage_dir(day) / f"{feed.name}.json")
+        log.info("%s %s loaded: %d rows", feed.name, day, written)
+        return outcome
+
+    def refresh(self, feed_name: str, day: date) -> str:
+        return self.warehouse.refresh_feed_day(get_feed(feed_name), day)
+
+    def run_feed(self, feed_name: str, day: date, *,
+                 accept_row_count_change: bool = False) -> FeedOutcome:
+        """Check, load and refresh one feed; what the DAG's branch for the feed does."""
+        outcome = self.validate(feed_name, day, accept_row_count_change=accept_row_count_change)
+        if outcome.status is not FeedStatus.VALIDATED:
+            return outcome
+        loaded = self.load(feed_name, day)
+        self.refresh(feed_name, day)
+        return loaded
+
+    def run_day(self, day: date, *, feeds: Iterable[str] | None = None,
+                accept_row_count_change: bool = False) -> list[FeedOutcome]:
+        """Every feed of the day, referenced feeds first."""
+        names = [f for f in FEEDS if feeds is None or f in set(feeds)]
+        return [self.run_feed(name, day, accept_row_count_change=accept_row_count_change)
+                for name in names]
+
+
+def _hours(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min"

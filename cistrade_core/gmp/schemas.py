@@ -1,0 +1,121 @@
+"""pandera schemas derived from the feed definitions.
+
+Two schemas per feed, run lazily so every failing value is reported:
+
+* the *format* schema checks that each value has its column's type
+  (char length, integer, real date, ISO-8601 UTC timestamp);
+* the *quality* schema checks the contract's rules: not null, unique, patterns,
+  allowed values, ranges, LEI check digits and references to the same day's feeds.
+
+Both work on text columns, as parsed; typed casting happens at load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow as pa_
+import pyarrow.compute as pc
+
+from cistrade_core.feeds import Column, ColumnType, Feed
+from cistrade_core.feeds.spec import TYPE_PATTERNS
+from cistrade_core.gmp.lei import lei_is_valid
+
+_DATE_FORMAT = "%Y-%m-%d"
+
+
+def _arrow(s: pd.Series) -> pa_.Array:
+    return pa_.array(s.array) if hasattr(s.array, "__arrow_array__") else pa_.array(s)
+
+
+def _is_real_date(s: pd.Series) -> pd.Series:
+    """YYYY-MM-DD naming a real day (2026-02-30 is not), vectorised with Arrow."""
+    text = _arrow(s)
+    parsed = pc.strptime(text, format=_DATE_FORMAT, unit="s", error_is_null=True)
+    # strptime rolls 02-30 over to 03-02: a real date prints back as the same text.
+    same = pc.equal(pc.strftime(parsed, format=_DATE_FORMAT), text)
+    ok = pc.fill_null(pc.and_(same, pc.match_substring_regex(text, TYPE_PATTERNS[ColumnType.DATE])),
+                      False)
+    return pd.Series(ok.to_numpy(zero_copy_only=False), index=s.index)
+
+
+def _is_utc_timestamp(s: pd.Series) -> pd.Series:
+    shaped = s.str.fullmatch(TYPE_PATTERNS[ColumnType.TIMESTAMP])
+    parsed = pd.to_datetime(s.where(shaped), format="ISO8601", errors="coerce", utc=True)
+    return shaped & parsed.notna()
+
+
+def _in_range(lo: int | None, hi: int | None):
+    def within_bounds(s: pd.Series) -> pd.Series:
+        n = pd.to_numeric(s, errors="coerce")
+        ok = n.notna()
+        if lo is not None:
+            ok &= n >= lo
+        if hi is not None:
+            ok &= n <= hi
+        return ok
+
+    return within_bounds
+
+
+def type_checks(col: Column) -> list[pa.Check]:
+    """Checks that a value has the column's type (format errors)."""
+    if col.type is ColumnType.CHAR:
+        return [pa.Check.str_length(col.length, col.length,
+                                    error=f"must be {col.length} characters ({col.type_label})")]
+    if col.type is ColumnType.INT:
+        return [pa.Check.str_matches(TYPE_PATTERNS[ColumnType.INT], error="must be a whole number")]
+    if col.type is ColumnType.DATE:
+        return [pa.Check(_is_real_date, error="must be a real date YYYY-MM-DD")]
+    if col.type is ColumnType.TIMESTAMP:
+        return [pa.Check(_is_utc_timestamp,
+                         error="must be an ISO-8601 UTC timestamp, e.g. 2026-11-27T18:04:11Z")]
+    return []
+
+
+def rule_checks(col: Column, references: Mapping[str, Collection[str]]) -> list[pa.Check]:
+    """Checks for the column's data-quality rules."""
+    checks: list[pa.Check] = []
+    if col.pattern:
+        checks.append(pa.Check.str_matches(
+            col.pattern, error=f"must be {col.pattern_description or col.pattern}"))
+    if col.allowed:
+        checks.append(pa.Check.isin(col.allowed, error=f"must be one of {', '.join(col.allowed)}"))
+    if col.min_value is not None or col.max_value is not None:
+        checks.append(pa.Check(_in_range(col.min_value, col.max_value),
+                               error=f"must be between {col.min_value} and {col.max_value}"))
+    if col.lei_checksum:
+        checks.append(pa.Check(
+            lambda s: s.map(lei_is_valid, na_action="ignore").astype(bool),
+            error="LEI check digits are wrong (ISO 7064 MOD 97-10)"))
+    if col.references is not None:
+        ref = col.references
+        allowed = references.get(f"{ref.feed}.{ref.column}")
+        if allowed is None:
+            raise KeyError(f"values of {ref.feed}.{ref.column} are needed to check {col.name}")
+        checks.append(pa.Check.isin(
+            allowed, error=f"must exist in {ref.feed}.{ref.column} of the same business day"))
+    return checks
+
+
+def format_schema(feed: Feed) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {c.name: pa.Column(checks=type_checks(c), nullable=True) for c in feed.columns},
+        name=f"{feed.name} format", strict=True, ordered=True,
+    )
+
+
+def quality_schema(feed: Feed, references: Mapping[str, Collection[str]]) -> pa.DataFrameSchema:
+    """The rules of ``feed``; ``references`` maps ``feed.column`` to the values it may take."""
+    return pa.DataFrameSchema(
+        {
+            c.name: pa.Column(checks=rule_checks(c, references), nullable=c.nullable,
+                              unique=c.unique)
+            for c in feed.columns
+        },
+        name=f"{feed.name} quality",
+        unique=[list(cols) for cols in feed.unique_together][0] if feed.unique_together else None,
+        report_duplicates="all",
+    )

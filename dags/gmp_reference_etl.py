@@ -1,0 +1,158 @@
+"""Daily GMP reference-data load. Wiring only: the work is in ``cistrade_core.gmp``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, CronTriggerTimetable, Param, PokeReturnValue, TriggerRule, dag, task
+
+from cistrade_airflow import DEFAULT_TIMEZONE, default_args
+from cistrade_core.feeds import FEEDS
+
+DOC = """
+### GMP reference-data load
+
+GMP extracts four pipe-delimited feeds at 02:00 (currency, country, calendar,
+counterparty) into the landing directory. For the previous business date this
+DAG, per feed, **waits** for the control file (a rescheduling sensor, mailing a
+*missing file* alert once it is more than an hour late), **validates** it
+(empty file, header/field count/encoding/types, rows vs control file, extract
+timestamp, data quality incl. references to the same day's feeds, ±10% against
+the last loaded day), runs the **Great Expectations** suite (Data Docs under
+`$CISTRADE_HOME/gx`), **loads** it atomically and **refreshes** the table.
+
+A rejected feed fails its `validate_*` task, mails an alert and leaves the
+previous day current; the other feeds go on. A feed *held* for a row-count change
+is released by re-running the day with conf `{"accept_row_count_change": true}`.
+Re-running a day (clear, or `airflow backfill create`) replaces that day.
+"""
+
+
+def _context_date(params: dict, logical_date) -> str:
+    from cistrade_core.gmp.schedule import business_date_for_run
+
+    if params.get("business_date"):
+        return str(params["business_date"])
+    return business_date_for_run(logical_date, DEFAULT_TIMEZONE).isoformat()
+
+
+@task.sensor(poke_interval=300, timeout=int(timedelta(hours=8).total_seconds()),
+             mode="reschedule", retries=0)
+def wait_for_file(feed: str, params=None, logical_date=None) -> PokeReturnValue:
+    """Done when the feed's control file is in the landing directory."""
+    from datetime import date
+
+    from cistrade_airflow import settings_from_airflow
+    from cistrade_core.gmp.pipeline import GmpLoad
+
+    day = date.fromisoformat(_context_date(params, logical_date))
+    waiting = GmpLoad(settings_from_airflow()).check_arrival(feed, day)
+    if waiting is not None:
+        print(f"{feed} {day}: {waiting.status}: {waiting.reason}")
+    return PokeReturnValue(is_done=waiting is None)
+
+
+@task(trigger_rule=TriggerRule.ALL_DONE)
+def validate(feed: str, params=None, logical_date=None) -> dict:
+    """Every check of the GMP contract; stages the feed when it passes."""
+    from datetime import date
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from cistrade_airflow import settings_from_airflow
+    from cistrade_core.gmp.pipeline import GmpLoad
+
+    day = date.fromisoformat(_context_date(params, logical_date))
+    outcome = GmpLoad(settings_from_airflow()).validate(
+        feed, day, accept_row_count_change=bool(params.get("accept_row_count_change")))
+    print(outcome.line())
+    for line in outcome.problems:
+        print("  ", line)
+    if not outcome.ok:
+        raise AirflowFailException(f"{feed} {day} {outcome.status}: {outcome.reason}")
+    return outcome.to_json()
+
+
+@task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
+def expectations(feed: str, params=None, logical_date=None) -> dict:
+    """Run the feed's Great Expectations suite and rebuild the Data Docs."""
+    from datetime import date
+
+    from cistrade_airflow import settings_from_airflow
+    from cistrade_core.gmp.expectations import run_suite
+
+    day = date.fromisoformat(_context_date(params, logical_date))
+    result = run_suite(feed, day, settings_from_airflow())
+    print(result.summary())
+    return result.to_json()
+
+
+@task
+def load(feed: str, params=None, logical_date=None) -> dict:
+    """Replace the day's rows of the feed's table, atomically."""
+    from datetime import date
+
+    from cistrade_airflow import settings_from_airflow
+    from cistrade_core.gmp.pipeline import GmpLoad
+
+    day = date.fromisoformat(_context_date(params, logical_date))
+    outcome = GmpLoad(settings_from_airflow()).load(feed, day)
+    print(outcome.line())
+    return outcome.to_json()
+
+
+@task
+def refresh(feed: str, params=None, logical_date=None) -> str:
+    """Make the loaded day visible to readers of the warehouse."""
+    from datetime import date
+
+    from cistrade_airflow import settings_from_airflow
+    from cistrade_core.gmp.pipeline import GmpLoad
+
+    day = date.fromisoformat(_context_date(params, logical_date))
+    done = GmpLoad(settings_from_airflow()).refresh(feed, day)
+    print(done)
+    return done
+
+
+def feed_asset(table: str) -> Asset:
+    return Asset(name=f"gmp_cis.{table}", uri=f"cistrade://warehouse/gmp_cis/{table}")
+
+
+@dag(
+    dag_id="gmp_reference_etl",
+    schedule=CronTriggerTimetable("0 3 * * *", timezone=DEFAULT_TIMEZONE),
+    start_date=pendulum.datetime(2026, 1, 1, tz=DEFAULT_TIMEZONE),
+    catchup=False,
+    max_active_runs=1,
+    dagrun_timeout=timedelta(hours=12),
+    default_args=default_args(),
+    doc_md=DOC,
+    tags=["gmp", "reference-data", "daily"],
+    params={
+        "accept_row_count_change": Param(False, type="boolean",
+                                         description="Operator override for held feeds"),
+        "business_date": Param(None, type=["null", "string"], format="date",
+                               description="Business date to load (default: the day before)"),
+    },
+)
+def gmp_reference_etl():
+    validated = {}
+    for name, feed in FEEDS.items():
+        waited = wait_for_file.override(task_id=f"wait_{name}")(name)
+        checked = validate.override(task_id=f"validate_{name}")(name)
+        waited >> checked
+        validated[name] = checked
+        expectations.override(task_id=f"expectations_{name}")(name) << checked
+        loaded = load.override(task_id=f"load_{name}")(name)
+        refreshed = refresh.override(task_id=f"refresh_{name}",
+                                     outlets=[feed_asset(feed.table)])(name)
+        checked >> loaded >> refreshed
+    # Cross-feed references: a feed is validated after the feeds it references.
+    for name, feed in FEEDS.items():
+        for upstream in feed.upstream_feeds:
+            validated[upstream] >> validated[name]
+
+
+gmp_reference_etl()
