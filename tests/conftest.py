@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ("tests.core_fixtures",)
+
 REPO = Path(__file__).resolve().parent.parent
 TEST_AIRFLOW_HOME = REPO / ".cistrade" / "test-airflow"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from cistrade_core.config import Settings, get_settings
-from cistrade_core.warehouse.base import Transaction, Warehouse
+from cistrade_core.warehouse.base import Transaction, Warehouse, WriteConflict
 from cistrade_core.warehouse.records import LoadRecord, LoadStatus
 
 
@@ -20,4 +20,6 @@ def get_warehouse(settings: Settings | None = None) -> Warehouse:
     raise ValueError(f"unknown warehouse engine {engine!r} (CISTRADE_WAREHOUSE); known: duckdb")
 
 
-__all__ = ["LoadRecord", "LoadStatus", "Transaction", "Warehouse", "get_warehouse"]
+__all__ = [
+    "LoadRecord", "LoadStatus", "Transaction", "Warehouse", "WriteConflict", "get_warehouse",
+]
