@@ -126,3 +126,95 @@ def fx_rates_snapshot(warehouse: Warehouse, p: ReportParams) -> ReportData:
     params = {**p.as_dict(), "as of (UTC)": at.strftime("%Y-%m-%d %H:%M")}
     return ReportData(columns, rows, params,
                       {"pairs": len(rows), "stale": sum(1 for r in rows if r[-1])})
+
+
+def _core_schema(warehouse: Warehouse) -> None:
+    from cistrade_core.schema import ensure_core_schema
+
+    ensure_core_schema(warehouse)
+
+
+def _window(p: ReportParams) -> tuple[datetime, datetime]:
+    """[start 00:00, day after end 00:00) in naive UTC, as the core tables store time."""
+    return (datetime.combine(p.start, time(0)),
+            datetime.combine(p.end + timedelta(days=1), time(0)))
+
+
+@query("pending_approvals")
+def pending_approvals(warehouse: Warehouse, p: ReportParams) -> ReportData:
+    """Portfolios and changes waiting for a checker at the end of the as-of day."""
+    _core_schema(warehouse)
+    _, until = _window(p)
+    rows = warehouse.query(
+        """
+        SELECT portfolio_code, portfolio_name, desk, owner,
+               CASE WHEN status = 'PENDING_APPROVAL' THEN 'CREATE' ELSE pending_action END
+                   AS change, submitted_by, submitted_at,
+               date_diff('hour', submitted_at, ?) AS waiting_hours, version
+        FROM gmp_cis.cis_portfolio
+        WHERE (status = 'PENDING_APPROVAL' OR pending_status = 'PENDING_APPROVAL')
+          AND submitted_at < ?
+        ORDER BY submitted_at
+        """,
+        [until, until],
+    )
+    columns = [
+        C("portfolio_code", "Portfolio"), C("portfolio_name", "Name"), C("desk", "Desk"),
+        C("owner", "Owner"), C("change", "Change"), C("submitted_by", "Submitted by"),
+        C("submitted_at", "Submitted (UTC)", Kind.DATETIME),
+        C("waiting_hours", "Waiting (h)", Kind.INT), C("version", "Version", Kind.INT),
+    ]
+    data = [tuple(r[c.name] for c in columns) for r in rows]
+    oldest = max((r["waiting_hours"] for r in rows), default=0)
+    return ReportData(columns, data, p.as_dict(), {"pending": len(rows), "oldest_hours": oldest})
+
+
+@query("portfolio_activity")
+def portfolio_activity(warehouse: Warehouse, p: ReportParams) -> ReportData:
+    """Every portfolio change of the period, from the version history."""
+    _core_schema(warehouse)
+    start, until = _window(p)
+    rows = warehouse.query(
+        """
+        SELECT action_at, portfolio_code, version, action, actor, status, base_currency, desk,
+               reason
+        FROM gmp_cis.cis_portfolio_history
+        WHERE action_at >= ? AND action_at < ?
+        ORDER BY action_at, portfolio_code, version
+        """,
+        [start, until],
+    )
+    columns = [
+        C("action_at", "When (UTC)", Kind.DATETIME), C("portfolio_code", "Portfolio"),
+        C("version", "Version", Kind.INT), C("action", "Action"), C("actor", "By"),
+        C("status", "Status"), C("base_currency", "Ccy"), C("desk", "Desk"),
+        C("reason", "Reason"),
+    ]
+    data = [tuple(r[c.name] for c in columns) for r in rows]
+    portfolios = len({r["portfolio_code"] for r in rows})
+    return ReportData(columns, data, p.as_dict(), {"changes": len(rows),
+                                                    "portfolios": portfolios})
+
+
+@query("audit_log_extract")
+def audit_log_extract(warehouse: Warehouse, p: ReportParams) -> ReportData:
+    """The audit log of the period: every operation, refused ones included."""
+    _core_schema(warehouse)
+    start, until = _window(p)
+    rows = warehouse.query(
+        """
+        SELECT event_time, user_login, action, entity_type, entity_id, outcome, detail
+        FROM gmp_cis.cis_audit_log
+        WHERE event_time >= ? AND event_time < ?
+        ORDER BY event_time, event_id
+        """,
+        [start, until],
+    )
+    columns = [
+        C("event_time", "When (UTC)", Kind.DATETIME), C("user_login", "User"),
+        C("action", "Action"), C("entity_type", "Entity"), C("entity_id", "Id"),
+        C("outcome", "Outcome"), C("detail", "Detail"),
+    ]
+    data = [tuple(r[c.name] for c in columns) for r in rows]
+    refused = sum(1 for r in rows if r["outcome"] != "SUCCESS")
+    return ReportData(columns, data, p.as_dict(), {"events": len(rows), "refused": refused})
