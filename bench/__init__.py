@@ -1,1 +1,1 @@
-"""Benchmarks: ``python -m bench`` (or ``make bench``) runs every ``bench/bench_*.py``."""
+"""Benchmarks (``make bench``); figures are recorded in docs/benchmarks.md."""

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Asset, CronTriggerTimetable, Param, PokeReturnValue, TriggerRule, dag, task
+from airflow.sdk import CronTriggerTimetable, Param, PokeReturnValue, TriggerRule, dag, task
 
 from cistrade_airflow import DEFAULT_TIMEZONE, default_args
+from cistrade_airflow.assets import warehouse_asset
 from cistrade_core.feeds import FEEDS
 
 DOC = """
@@ -112,10 +113,6 @@ def refresh(feed: str, params=None, logical_date=None) -> str:
     return done
 
 
-def feed_asset(table: str) -> Asset:
-    return Asset(name=f"gmp_cis.{table}", uri=f"cistrade://warehouse/gmp_cis/{table}")
-
-
 @dag(
     dag_id="gmp_reference_etl",
     schedule=CronTriggerTimetable("0 3 * * *", timezone=DEFAULT_TIMEZONE),
@@ -143,7 +140,7 @@ def gmp_reference_etl():
         expectations.override(task_id=f"expectations_{name}")(name) << checked
         loaded = load.override(task_id=f"load_{name}")(name)
         refreshed = refresh.override(task_id=f"refresh_{name}",
-                                     outlets=[feed_asset(feed.table)])(name)
+                                     outlets=[warehouse_asset(f"gmp_cis.{feed.table}")])(name)
         checked >> loaded >> refreshed
     # Cross-feed references: a feed is validated after the feeds it references.
     for name, feed in FEEDS.items():

@@ -30,5 +30,15 @@ $BIN/cistrade gmp status --from "$DAY" --to "$DAY"
 echo
 echo "== 4. Warehouse, alerts, Data Docs, mail"
 $BIN/cistrade gmp summary --date "$DAY"
+
+echo
+echo "== 5. FX rates from the market-data simulator (Bloomberg, Reuters fallback)"
+bash scripts/fx_demo.sh 2>&1 | sed 's/^/   /'
+
+echo
+echo "== 6. Core library: demo users, a portfolio through maker-checker approval, audit trail"
+bash scripts/demo_core.sh 2>&1 | sed 's/^/   /'
+
+echo
 echo "Mail received by the local SMTP server: $(ls "$CISTRADE_HOME/outbox" 2>/dev/null | wc -l) message(s)"
 echo "Airflow UI: make airflow (http://127.0.0.1:${AIRFLOW__API__PORT:-8080})"

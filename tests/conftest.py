@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ("tests.core_fixtures",)
+
 REPO = Path(__file__).resolve().parent.parent
 TEST_AIRFLOW_HOME = REPO / ".cistrade" / "test-airflow"
 
@@ -84,7 +86,8 @@ def smtp_server(cistrade_home: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 @pytest.fixture
-def settings(cistrade_home: Path):
+def settings(cistrade_home: Path, smtp_server):
+    """Settings of the test's CISTRADE_HOME, mailing to the test's own SMTP server."""
     from cistrade_core.config import get_settings
 
     return get_settings()

@@ -9,10 +9,17 @@ import click
 
 #: ``module:attribute`` of every sub-command group, loaded on demand.
 COMMAND_GROUPS = {
+    "acl": "cistrade_core.cli.acl:acl",
+    "audit": "cistrade_core.cli.audit:audit",
+    "fx": "cistrade_core.cli.fx:fx",
     "gmp": "cistrade_core.cli.gmp:gmp",
-    "mail": "cistrade_core.cli.mail:mail",
     "gx": "cistrade_core.cli.gx:gx",
+    "mail": "cistrade_core.cli.mail:mail",
+    "notify": "cistrade_core.cli.notify:notify",
+    "portfolio": "cistrade_core.cli.portfolio:portfolio",
+    "report": "cistrade_core.cli.report:report",
     "sql": "cistrade_core.cli.sql:sql",
+    "udf": "cistrade_core.cli.udf:udf",
 }
 
 

@@ -87,6 +87,10 @@ def load(day: date, landing: Path | None, feeds: tuple[str, ...],
                            accept_row_count_change=accept_row_count_change)
     for outcome in outcomes:
         click.echo(outcome.line())
+        for problem in outcome.problems[:10]:
+            click.echo(f"    {problem}")
+        if len(outcome.problems) > 10:
+            click.echo(f"    ... {outcome.problem_count - 10} more in the alert mail")
     raise SystemExit(0 if all(o.status == "loaded" for o in outcomes) else 1)
 
 

@@ -12,7 +12,7 @@ import os
 import random
 import string
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -138,23 +138,27 @@ def _holiday_rows(first_year: int, last_year: int) -> tuple[tuple[str, str, str]
     return tuple(rows)
 
 
-def calendar_rows(day: date, scale: float = 1.0) -> list[Row]:
+def calendar_rows(day: date, scale: float = 1.0) -> Iterator[Row]:
     """About ``100,000 * scale`` holidays: ~29 years around ``day`` of every calendar.
 
     Beyond one copy of the real calendars (scale > 1, for benchmarks) the codes are
-    suffixed with a number, as if GMP served more financial centres.
+    suffixed with a number, as if GMP served more financial centres. Rows are
+    yielded one by one so a 10-million-row day needs little memory.
     """
     base = _holiday_rows(day.year - 14, day.year + 14)
     target = max(1, round(FEEDS["calendar"].expected_rows * scale))
     if target <= len(base):
         step = len(base) / target
-        return [list(base[int(i * step)]) for i in range(target)]
-    rows: list[Row] = [list(r) for r in base]
-    copy = 1
-    while len(rows) < target:
-        rows.extend([f"{c}{copy}", d, n] for c, d, n in base[: target - len(rows)])
+        for i in range(target):
+            yield list(base[int(i * step)])
+        return
+    yield from (list(r) for r in base)
+    produced, copy = len(base), 1
+    while produced < target:
+        for code, day_text, name in base[: target - produced]:
+            yield [f"{code}{copy}", day_text, name]
+        produced += min(len(base), target - produced)
         copy += 1
-    return rows
 
 
 _NAME_PARTS = (
@@ -209,22 +213,29 @@ def counterparty_rows(day: date, country_codes: list[str], scale: float = 1.0) -
 
 # -- writing --------------------------------------------------------------------------------
 
-def _format(rows: Iterable[Row]) -> list[str]:
-    return ["|".join("" if v is None else v for v in row) for row in rows]
+def _format(rows: Iterable[Row]) -> Iterator[str]:
+    return ("|".join("" if v is None else v for v in row) for row in rows)
 
 
-def _write_feed(out: Path, feed: Feed, day: date, lines: list[str], *, row_count: int,
-                extract: datetime, encoding_bytes: bytes | None = None, header: str | None = None,
-                control: bool = True) -> Path:
+def _write_feed(out: Path, feed: Feed, day: date, lines: Iterable[str], *,
+                row_count: int | None, extract: datetime, encoding_bytes: bytes | None = None,
+                header: str | None = None, control: bool = True) -> Path:
+    """Write the data file (via a temporary name), then its control file."""
     data_path = out / feed.data_file_name(day)
     tmp = data_path.with_suffix(".part")
-    body = ((header or feed.header) + "\n" + "".join(line + "\n" for line in lines)).encode()
-    if encoding_bytes is not None:
-        body = body.replace("\u00f4".encode(), encoding_bytes)
-    tmp.write_bytes(body)
+    written = 0
+    with tmp.open("wb") as fh:
+        fh.write(((header or feed.header) + "\n").encode())
+        for line in lines:
+            data = (line + "\n").encode()
+            if encoding_bytes is not None:
+                data = data.replace("\u00f4".encode(), encoding_bytes)
+            fh.write(data)
+            written += 1
     tmp.replace(data_path)
     if control:  # written after the data file, as GMP does
-        ctl = ControlFile(feed.name, day, row_count, extract)
+        count = written if row_count is None else row_count
+        ctl = ControlFile(feed.name, day, count, extract)
         (out / feed.control_file_name(day)).write_text(ctl.render())
     return data_path
 
@@ -239,7 +250,7 @@ def generate_drop(day: date, out: Path, *, fault: str | None = None, scale: floa
         (out / feed.control_file_name(day)).unlink(missing_ok=True)
     currencies = currency_rows()
     countries = country_rows({r[0] for r in currencies})
-    rows: dict[str, list[Row]] = {
+    rows: dict[str, Iterable[Row]] = {
         "currency": currencies,
         "country": countries,
         "calendar": calendar_rows(day, scale),
@@ -249,10 +260,13 @@ def generate_drop(day: date, out: Path, *, fault: str | None = None, scale: floa
     written = {}
     for name, feed in FEEDS.items():
         spoil = fault is not None and FAULTS[fault].feed == name
-        lines = _format(rows[name])
-        options: dict = {"row_count": len(lines), "extract": extract}
+        lines: Iterable[str] = _format(rows[name])
+        options: dict = {"row_count": None, "extract": extract}
         if spoil:
-            lines, options = _apply_fault(fault, rows[name], lines, options, day)
+            table = list(rows[name])
+            lines = list(_format(table))
+            options["row_count"] = len(lines)
+            lines, options = _apply_fault(fault, table, lines, options, day)
         written[name] = _write_feed(out, feed, day, lines, **options)
     return written
 
@@ -270,9 +284,7 @@ def _apply_fault(fault: str, rows: list[Row], lines: list[str], options: dict,
         for i in (10, n // 2, n - 3):
             lines[i] += "|EXTRA"
     elif fault == "bad-encoding":
-        i = next(i for i, r in enumerate(rows) if "\u00f4" in (r[3] or ""))
-        options["encoding_bytes"] = b"\xf4"  # Latin-1 for the o-circumflex
-        lines = lines[: i + 1] + lines[i + 1:]
+        options["encoding_bytes"] = b"\xf4"  # Latin-1 for the o-circumflex (Cote d'Ivoire)
     elif fault == "bad-type":
         for i, bad in ((5, f"{day.year}-02-30"), (n // 3, "25/12/2026"), (n - 2, "")):
             r = list(rows[i])

@@ -105,8 +105,8 @@ class GmpLoad:
 
         parsed = read_data_file(feed, data_path)
         if not parsed.problems and parsed.data_lines == 0:
-            problem = Problem(CheckKind.EMPTY, data_path.name,
-                              "no data lines" + (" (header only)" if parsed.table else ""))
+            header_only = " (header only)" if parsed.table is not None else ""
+            problem = Problem(CheckKind.EMPTY, data_path.name, "no data lines" + header_only)
             return self._reject(feed, day, [problem], control, parsed)
         problems = list(parsed.problems)
         problems += checks.check_control_count(parsed, control)

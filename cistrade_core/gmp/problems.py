@@ -23,8 +23,8 @@ class CheckKind(StrEnum):
             CheckKind.ARRIVAL: "missing file",
             CheckKind.EMPTY: "empty file",
             CheckKind.FORMAT: "format error",
-            CheckKind.ROW_COUNT_CONTROL: "row count differs from control file",
-            CheckKind.TIMESTAMP: "timestamp verification failed",
+            CheckKind.ROW_COUNT_CONTROL: "row count mismatch",
+            CheckKind.TIMESTAMP: "timestamp check failed",
             CheckKind.DATA_QUALITY: "data quality",
             CheckKind.ROW_COUNT_CHANGE: "significant row count change",
         }[self]

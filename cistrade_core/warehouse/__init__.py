@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cistrade_core.config import Settings, get_settings
-from cistrade_core.warehouse.base import Transaction, Warehouse
+from cistrade_core.warehouse.base import Transaction, Warehouse, WriteConflict
 from cistrade_core.warehouse.records import LoadRecord, LoadStatus
 
 ENGINES = ("duckdb", "hive", "impala")
@@ -45,4 +45,7 @@ def get_warehouse(settings: Settings | None = None,
     )
 
 
-__all__ = ["ENGINES", "LoadRecord", "LoadStatus", "Transaction", "Warehouse", "get_warehouse"]
+__all__ = [
+    "ENGINES", "LoadRecord", "LoadStatus", "Transaction", "Warehouse", "WriteConflict",
+    "get_warehouse",
+]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -17,6 +17,10 @@ import pyarrow as pa
 
 from cistrade_core.feeds import Feed
 from cistrade_core.warehouse.records import LoadRecord, LoadStatus
+
+
+class WriteConflict(Exception):
+    """A concurrent transaction changed the same rows first; this one was rolled back."""
 
 
 class Transaction(ABC):
@@ -27,6 +31,10 @@ class Transaction(ABC):
 
     @abstractmethod
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]: ...
+
+    def execute_update(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an ``UPDATE`` or ``DELETE`` and return how many rows it changed."""
+        raise NotImplementedError(f"{type(self).__name__} does not report changed rows")
 
 
 class Warehouse(ABC):
@@ -45,7 +53,19 @@ class Warehouse(ABC):
 
     @abstractmethod
     def transaction(self) -> AbstractContextManager[Transaction]:
-        """A unit of work that is committed whole or not at all."""
+        """A unit of work that is committed whole or not at all.
+
+        Raises :class:`WriteConflict` when a concurrent transaction wrote the same
+        rows first (optimistic concurrency: the caller decides whether to retry).
+        """
+
+    def keep_open(self) -> AbstractContextManager[None]:
+        """Keep engine resources open across units of work (a no-op by default).
+
+        For long-running callers doing many small transactions (benchmarks, batch
+        jobs); engines whose connections are cheap to open need nothing here.
+        """
+        return nullcontext()
 
     @abstractmethod
     def run_sql_file(self, name: str) -> None:

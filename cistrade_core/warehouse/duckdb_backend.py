@@ -19,6 +19,7 @@ from cistrade_core.warehouse.base import (
     INSERT_LOAD_HISTORY,
     Transaction,
     Warehouse,
+    WriteConflict,
     load_record_params,
 )
 from cistrade_core.warehouse.ddl import SCHEMA, cast_expression, render_all
@@ -31,6 +32,14 @@ def _is_lock_conflict(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
 
 
+def _is_write_conflict(exc: BaseException) -> bool:
+    """Another transaction wrote the same row or key first (update conflict, duplicate key)."""
+    text = str(exc).lower()
+    if isinstance(exc, duckdb.TransactionException):
+        return "conflict" in text or "constraint violation" in text
+    return isinstance(exc, duckdb.ConstraintException) and "duplicate key" in text
+
+
 class _DuckTransaction(Transaction):
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
@@ -40,6 +49,10 @@ class _DuckTransaction(Transaction):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return _rows(self.con.execute(sql, list(params)))
+
+    def execute_update(self, sql: str, params: Sequence[Any] = ()) -> int:
+        row = self.con.execute(sql, list(params)).fetchone()
+        return int(row[0]) if row else 0
 
 
 def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -94,10 +107,28 @@ class DuckDBWarehouse(Warehouse):
             con.begin()
             try:
                 yield _DuckTransaction(con)
-            except BaseException:
+            except BaseException as exc:
                 con.rollback()
+                if _is_write_conflict(exc):
+                    raise WriteConflict(str(exc)) from exc
                 raise
-            con.commit()
+            try:
+                con.commit()
+            except duckdb.Error as exc:
+                if _is_write_conflict(exc):
+                    raise WriteConflict(str(exc)) from exc
+                raise
+
+    @contextmanager
+    def keep_open(self) -> Iterator[None]:
+        """Hold one connection so each unit of work reuses the open database.
+
+        Opening the file is what costs most per transaction; connections made
+        while this one is open share the database instance. Other processes
+        cannot open the file meanwhile.
+        """
+        with self.connect():
+            yield
 
     def run_sql_file(self, name: str) -> None:
         script = (SQL_DIR / "duckdb" / name).read_text()

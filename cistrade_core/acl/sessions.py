@@ -1,0 +1,105 @@
+"""Login, logout and resuming a session from its token.
+
+Login follows the ACL integration flow: look up the user, then their groups
+(with ancestors), then the permissions, build the permission map and create a
+session that expires after eight hours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from cistrade_core import jsonutil
+from cistrade_core.acl import store
+from cistrade_core.acl.model import SESSION_TTL, Session
+from cistrade_core.acl.passwords import dummy_hash, verify_password
+from cistrade_core.audit import AuditedRunner, Done, Operation
+from cistrade_core.clock import Clock, utcnow
+from cistrade_core.errors import AuthenticationError, SessionError
+from cistrade_core.warehouse import Transaction, Warehouse
+
+
+def session_id_of(token: str) -> str:
+    """What the warehouse keeps of a token: its SHA-256, hex."""
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+class SessionManager:
+    def __init__(self, warehouse: Warehouse, clock: Clock = utcnow,
+                 ttl: timedelta = SESSION_TTL) -> None:
+        self.warehouse = warehouse
+        self.clock = clock
+        self.ttl = ttl
+        self.runner = AuditedRunner(warehouse, clock)
+
+    def login(self, login: str, password: str) -> Session:
+        """A new session for ``login``; :class:`AuthenticationError` otherwise.
+
+        Unknown users, wrong passwords and disabled users with a wrong password
+        get the same answer after the same work (a hash check against a dummy
+        hash). Only the right password of a disabled user learns it is disabled.
+        """
+        login = (login or "").strip()[:100]
+        op = Operation(user=login or "anonymous", action="LOGIN", entity_type="user",
+                       entity_id=login or None)
+
+        def body(tx: Transaction) -> Done[Session]:
+            user = store.get_user(tx, login) if login else None
+            ok = verify_password(password or "", user["password_hash"] if user
+                                 else dummy_hash())
+            if user is None or not ok:
+                raise AuthenticationError()
+            if not user["enabled"]:
+                raise AuthenticationError(f"user {login} is disabled")
+            return Done(self._open(tx, user))
+
+        session = self.runner.run(op, body)
+        return session
+
+    def _open(self, tx: Transaction, user: dict) -> Session:
+        perms, primary = store.user_permission_map(tx, user["user_id"])
+        now = self.clock()
+        token = secrets.token_urlsafe(32)
+        session = Session(
+            session_id=session_id_of(token), user_id=user["user_id"],
+            user_login=user["user_login"], user_name=user["user_name"],
+            user_email=user["user_email"],
+            user_group_id=primary["group_id"] if primary else None,
+            user_group_name=primary["group_name"] if primary else None,
+            permissions=perms, created_at=now, expires_at=now + self.ttl, token=token,
+        )
+        tx.execute(
+            "INSERT INTO gmp_cis.cis_acl_session (session_id, user_id, user_login, "
+            "session_data, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, NULL)",
+            [session.session_id, session.user_id, session.user_login,
+             jsonutil.dumps(session.data()), session.created_at, session.expires_at],
+        )
+        return session
+
+    def resume(self, token: str) -> Session:
+        """The session a token stands for, as stored; expiry is checked by each operation."""
+        rows = self.warehouse.query(
+            "SELECT * FROM gmp_cis.cis_acl_session WHERE session_id = ?",
+            [session_id_of(token)],
+        )
+        if not rows:
+            raise SessionError("unknown session; log in again")
+        row = rows[0]
+        return Session.from_data(row["session_id"], jsonutil.loads(row["session_data"]),
+                                 row["created_at"], row["expires_at"], token=token)
+
+    def logout(self, session: Session) -> None:
+        op = Operation(user=session.user_login, action="LOGOUT", entity_type="user",
+                       entity_id=session.user_login)
+
+        def body(tx: Transaction) -> Done[None]:
+            tx.execute(
+                "UPDATE gmp_cis.cis_acl_session SET revoked_at = ? "
+                "WHERE session_id = ? AND revoked_at IS NULL",
+                [self.clock(), session.session_id],
+            )
+            return Done()
+
+        self.runner.run(op, body)

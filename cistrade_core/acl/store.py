@@ -1,0 +1,102 @@
+"""Reading the ACL tables (on a transaction or the warehouse)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+from cistrade_core.acl.model import Access, allows
+from cistrade_core.acl.permissions import effective_groups, permission_map
+
+S = "gmp_cis"
+
+
+class Queryable(Protocol):
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]: ...
+
+
+def placeholders(n: int) -> str:
+    return ", ".join("?" for _ in range(n))
+
+
+def get_user(q: Queryable, login: str) -> dict[str, Any] | None:
+    rows = q.query(f"SELECT * FROM {S}.cis_acl_user WHERE user_login = ?", [login])
+    return rows[0] if rows else None
+
+
+def get_group(q: Queryable, name: str) -> dict[str, Any] | None:
+    rows = q.query(f"SELECT * FROM {S}.cis_acl_group WHERE group_name = ?", [name])
+    return rows[0] if rows else None
+
+
+def user_groups(q: Queryable, user_id: int) -> list[dict[str, Any]]:
+    """The user's direct groups, primary first."""
+    return q.query(
+        f"SELECT g.group_id, g.group_name, ug.is_primary FROM {S}.cis_acl_user_group ug "
+        f"JOIN {S}.cis_acl_group g ON g.group_id = ug.group_id WHERE ug.user_id = ? "
+        "ORDER BY ug.is_primary DESC, g.group_name",
+        [user_id],
+    )
+
+
+def group_parents(q: Queryable) -> dict[int, int | None]:
+    rows = q.query(f"SELECT group_id, parent_group_id FROM {S}.cis_acl_group")
+    return {r["group_id"]: r["parent_group_id"] for r in rows}
+
+
+def grants(q: Queryable, group_ids: Iterable[int] | None = None) -> dict[int, dict[str, str]]:
+    """``{group_id: {resource: level}}`` for ``group_ids`` (all groups when None)."""
+    sql = f"SELECT group_id, resource, access_level FROM {S}.cis_acl_permission"
+    params: list[Any] = []
+    if group_ids is not None:
+        ids = list(group_ids)
+        if not ids:
+            return {}
+        sql += f" WHERE group_id IN ({placeholders(len(ids))})"
+        params = ids
+    out: dict[int, dict[str, str]] = {}
+    for r in q.query(sql, params):
+        out.setdefault(r["group_id"], {})[r["resource"]] = r["access_level"]
+    return out
+
+
+def user_permission_map(q: Queryable, user_id: int) -> tuple[dict[str, str], dict | None]:
+    """The user's permission map and primary group (user, then groups, then permissions)."""
+    groups = user_groups(q, user_id)
+    parents = group_parents(q)
+    direct = [g["group_id"] for g in groups]
+    perms = permission_map(direct, parents, grants(q, effective_groups(direct, parents)))
+    return perms, (groups[0] if groups else None)
+
+
+def users_with_access(q: Queryable, resource: str, needed: Access) -> list[dict[str, Any]]:
+    """Enabled users whose permission map covers ``needed`` on ``resource``."""
+    users = q.query(
+        f"SELECT user_id, user_login, user_name, user_email FROM {S}.cis_acl_user "
+        "WHERE enabled ORDER BY user_login"
+    )
+    if not users:
+        return []
+    parents = group_parents(q)
+    all_grants = grants(q)
+    memberships: dict[int, list[int]] = {}
+    for r in q.query(f"SELECT user_id, group_id FROM {S}.cis_acl_user_group"):
+        memberships.setdefault(r["user_id"], []).append(r["group_id"])
+    return [
+        u for u in users
+        if allows(permission_map(memberships.get(u["user_id"], []), parents, all_grants)
+                  .get(str(resource)), needed)
+    ]
+
+
+def emails_of(q: Queryable, logins: Iterable[str]) -> list[str]:
+    """Addresses of the enabled users among ``logins``."""
+    logins = sorted(set(logins))
+    if not logins:
+        return []
+    rows = q.query(
+        f"SELECT user_email FROM {S}.cis_acl_user WHERE enabled "
+        f"AND user_login IN ({placeholders(len(logins))}) ORDER BY user_login",
+        logins,
+    )
+    return [r["user_email"] for r in rows]

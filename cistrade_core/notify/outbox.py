@@ -1,0 +1,171 @@
+"""The notification outbox: mail queued with a workflow step, sent after it commits.
+
+A notification row is written in the same transaction as the step it reports,
+so a step never commits without its mail and a rolled-back step sends none.
+Sending happens afterwards: a failed send leaves the step as it is, the message
+goes to the mail spool (``cistrade mail retry``), and the row says ``SPOOLED``
+until :meth:`Notifier.retry` sees it delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from cistrade_core.clock import Clock, utcnow
+from cistrade_core.config import Settings
+from cistrade_core.ids import sortable_id
+from cistrade_core.mail import build_message, flush_spool, send_mail
+from cistrade_core.notify.render import MailKind, render
+from cistrade_core.warehouse import Transaction, Warehouse
+
+log = logging.getLogger(__name__)
+TABLE = "gmp_cis.cis_notification"
+#: A row claimed for sending longer ago than this is assumed lost and sent again.
+STALE_CLAIM = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class DispatchResult:
+    sent: int = 0
+    spooled: int = 0
+
+    def __add__(self, other: DispatchResult) -> DispatchResult:
+        return DispatchResult(self.sent + other.sent, self.spooled + other.spooled)
+
+
+class Notifier:
+    """Queues notifications in the outbox table and sends them over SMTP."""
+
+    def __init__(self, settings: Settings, clock: Clock = utcnow) -> None:
+        self.settings = settings
+        self.clock = clock
+
+    # -- queueing (inside the caller's transaction) ---------------------------------------------
+    def queue(self, tx: Transaction, kind: MailKind, recipients: Sequence[str],
+              context: dict[str, Any], *, portfolio_code: str | None = None,
+              version: int | None = None, dedupe_key: str | None = None) -> str | None:
+        """Queue one mail; returns its id, or None when ``dedupe_key`` was queued before."""
+        if dedupe_key is not None and tx.query(
+                f"SELECT 1 AS x FROM {TABLE} WHERE dedupe_key = ?", [dedupe_key]):
+            return None
+        recipients = list(dict.fromkeys(r for r in recipients if r))
+        mail = render(kind, context)
+        nid = sortable_id()
+        status = "PENDING" if recipients else "NO_RECIPIENTS"
+        tx.execute(
+            f"INSERT INTO {TABLE} (notification_id, event, portfolio_code, portfolio_version, "
+            "recipients, subject, body_text, body_html, dedupe_key, status, attempts, error, "
+            "spool_file, message_id, created_at, sent_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, NULL, NULL, ?, NULL)",
+            [nid, str(kind), portfolio_code, version, ", ".join(recipients), mail.subject,
+             mail.text, mail.html, dedupe_key, status,
+             None if recipients else "nobody to send it to", self.clock()],
+        )
+        if not recipients and kind is not MailKind.SYSTEM_ALERT:
+            self.queue_alert(
+                tx, f"no recipient for the {kind.replace('_', ' ')} mail",
+                f"The mail '{mail.subject}' has no recipients: check the ACL groups and "
+                "e-mail addresses.",
+                {"event": str(kind), "portfolio": portfolio_code or "", "version": version},
+            )
+        return nid
+
+    def queue_alert(self, tx: Transaction, title: str, message: str,
+                    details: dict[str, Any] | None = None) -> str | None:
+        """A system alert to the configured alert recipients."""
+        return self.queue(tx, MailKind.SYSTEM_ALERT, self.settings.alert_recipients,
+                          {"title": title, "message": message, "details": details or {}})
+
+    # -- sending (after the commit) ------------------------------------------------------------
+    def dispatch(self, warehouse: Warehouse, ids: Iterable[str] | None = None) -> DispatchResult:
+        """Send the given queued mails (all PENDING ones when ``ids`` is None).
+
+        Never raises for mail trouble: what cannot be sent is spooled and recorded.
+        """
+        if ids is None:
+            rows = warehouse.query(f"SELECT notification_id FROM {TABLE} "
+                                   "WHERE status = 'PENDING' ORDER BY created_at")
+            ids = [r["notification_id"] for r in rows]
+        result = DispatchResult()
+        for nid in ids:
+            try:
+                result = result + self._send_one(warehouse, nid)
+            except Exception:  # a broken row must not stop the others, nor the caller
+                log.exception("notification %s not dispatched; it stays queued", nid)
+        return result
+
+    def _send_one(self, warehouse: Warehouse, nid: str) -> DispatchResult:
+        with warehouse.transaction() as tx:
+            claimed = tx.execute_update(
+                f"UPDATE {TABLE} SET status = 'SENDING', attempts = attempts + 1, "
+                "sent_at = ? WHERE notification_id = ? AND status = 'PENDING'",
+                [self.clock(), nid])
+            row = tx.query(f"SELECT * FROM {TABLE} WHERE notification_id = ?", [nid])
+        if not claimed:
+            return DispatchResult()
+        row = row[0]
+        msg = build_message(
+            subject=row["subject"], sender=self.settings.smtp.mail_from,
+            to=[r.strip() for r in row["recipients"].split(",") if r.strip()],
+            text=row["body_text"], html=row["body_html"],
+            headers={"X-CisTrade-Event": row["event"],
+                     "X-CisTrade-Notification": nid,
+                     **({"X-CisTrade-Portfolio": row["portfolio_code"]}
+                        if row["portfolio_code"] else {})},
+        )
+        outcome = send_mail(msg, self.settings.smtp, self.settings.mail_spool_dir)
+        warehouse.execute(
+            f"UPDATE {TABLE} SET status = ?, error = ?, spool_file = ?, message_id = ?, "
+            "sent_at = ? WHERE notification_id = ?",
+            ["SENT" if outcome.sent else "SPOOLED", outcome.error,
+             str(outcome.spooled_to) if outcome.spooled_to else None, outcome.message_id,
+             self.clock() if outcome.sent else None, nid],
+        )
+        return DispatchResult(sent=1) if outcome.sent else DispatchResult(spooled=1)
+
+    def retry(self, warehouse: Warehouse) -> tuple[int, int]:
+        """Retry spooled mail, re-queue lost claims, send what is queued.
+
+        Returns (mails delivered now, mails still waiting).
+        """
+        flushed, _ = flush_spool(self.settings.smtp, self.settings.mail_spool_dir)
+        delivered = self.reconcile(warehouse)
+        warehouse.execute(
+            f"UPDATE {TABLE} SET status = 'PENDING' WHERE status = 'SENDING' AND sent_at < ?",
+            [self.clock() - STALE_CLAIM])
+        result = self.dispatch(warehouse)
+        waiting = warehouse.query(
+            f"SELECT count(*) AS n FROM {TABLE} WHERE status IN ('PENDING', 'SPOOLED')")[0]["n"]
+        log.info("mail retry: %d spooled mails sent, %d rows delivered", flushed, delivered)
+        return delivered + result.sent, waiting
+
+    def reconcile(self, warehouse: Warehouse) -> int:
+        """Mark SPOOLED rows whose spool file is gone (delivered) as SENT."""
+        rows = warehouse.query(
+            f"SELECT notification_id, spool_file FROM {TABLE} WHERE status = 'SPOOLED'")
+        done = [r["notification_id"] for r in rows
+                if not r["spool_file"] or not Path(r["spool_file"]).exists()]
+        for nid in done:
+            warehouse.execute(
+                f"UPDATE {TABLE} SET status = 'SENT', error = NULL, sent_at = ? "
+                "WHERE notification_id = ? AND status = 'SPOOLED'", [self.clock(), nid])
+        return len(done)
+
+
+def notifications(warehouse: Warehouse | Transaction, portfolio_code: str | None = None,
+                  event: str | None = None) -> list[dict[str, Any]]:
+    """Outbox rows, oldest first (for the CLI and tests)."""
+    sql = f"SELECT * FROM {TABLE} WHERE 1 = 1"
+    params: list[Any] = []
+    if portfolio_code is not None:
+        sql += " AND portfolio_code = ?"
+        params.append(portfolio_code)
+    if event is not None:
+        sql += " AND event = ?"
+        params.append(event)
+    return warehouse.query(sql + " ORDER BY created_at, notification_id", params)

@@ -1,0 +1,161 @@
+"""Reading and writing the portfolio tables (SQL with ``?`` placeholders only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cistrade_core import jsonutil
+from cistrade_core.portfolio.model import FIELDS, PendingAction, Portfolio, Status
+from cistrade_core.warehouse import Transaction, Warehouse
+
+S = "gmp_cis"
+Q = Transaction | Warehouse
+COLUMNS = (
+    "portfolio_code", *FIELDS, "status", "version", "change_makers", "pending_action",
+    "pending_status", "pending_data", "submitted_by", "submitted_at", "rejection_reason",
+    "approved_by", "approved_at", "created_by", "created_at", "updated_by", "updated_at",
+)
+MUTABLE = tuple(c for c in COLUMNS if c not in ("portfolio_code", "created_by", "created_at"))
+HISTORY_COLUMNS = (
+    "portfolio_code", "version", "action", "actor", "action_at", "reason", *FIELDS, "status",
+    "udf_values", "pending_action", "pending_status", "pending_data",
+)
+
+
+def _row_values(p: Portfolio, columns: tuple[str, ...]) -> list[Any]:
+    out = []
+    for col in columns:
+        value = getattr(p, col)
+        if col == "change_makers":
+            value = jsonutil.dumps(list(value))
+        elif col == "pending_data":
+            value = jsonutil.dumps(value)
+        elif col in ("status", "pending_action", "pending_status") and value is not None:
+            value = str(value)
+        out.append(value)
+    return out
+
+
+def _portfolio(row: dict[str, Any], udf_values: dict[str, str]) -> Portfolio:
+    kwargs = {c: row[c] for c in COLUMNS}
+    kwargs["status"] = Status(row["status"])
+    kwargs["change_makers"] = tuple(jsonutil.loads(row["change_makers"]) or ())
+    kwargs["pending_action"] = PendingAction(row["pending_action"]) if row["pending_action"] \
+        else None
+    kwargs["pending_status"] = Status(row["pending_status"]) if row["pending_status"] else None
+    kwargs["pending_data"] = jsonutil.loads(row["pending_data"])
+    return Portfolio(udf_values=udf_values, **kwargs)
+
+
+def fetch(q: Q, code: str) -> Portfolio | None:
+    rows = q.query(f"SELECT {', '.join(COLUMNS)} FROM {S}.cis_portfolio "
+                   "WHERE portfolio_code = ?", [code])
+    if not rows:
+        return None
+    return _portfolio(rows[0], udf_values(q, code))
+
+
+def udf_values(q: Q, code: str) -> dict[str, str]:
+    rows = q.query(f"SELECT udf_name, udf_value FROM {S}.cis_udf_value "
+                   "WHERE portfolio_code = ? ORDER BY udf_name", [code])
+    return {r["udf_name"]: r["udf_value"] for r in rows}
+
+
+def insert(tx: Transaction, p: Portfolio) -> None:
+    tx.execute(
+        f"INSERT INTO {S}.cis_portfolio ({', '.join(COLUMNS)}) "
+        f"VALUES ({', '.join('?' for _ in COLUMNS)})",
+        _row_values(p, COLUMNS),
+    )
+
+
+def update(tx: Transaction, p: Portfolio, expected_version: int) -> int:
+    """Write ``p`` over the row if it is still at ``expected_version``; rows changed."""
+    assignments = ", ".join(f"{c} = ?" for c in MUTABLE)
+    return tx.execute_update(
+        f"UPDATE {S}.cis_portfolio SET {assignments} WHERE portfolio_code = ? AND version = ?",
+        [*_row_values(p, MUTABLE), p.portfolio_code, expected_version],
+    )
+
+
+def replace_udf_values(tx: Transaction, code: str, values: dict[str, str], by: str,
+                       at: datetime) -> None:
+    tx.execute(f"DELETE FROM {S}.cis_udf_value WHERE portfolio_code = ?", [code])
+    for name, value in sorted(values.items()):
+        tx.execute(
+            f"INSERT INTO {S}.cis_udf_value (portfolio_code, udf_name, udf_value, updated_at, "
+            "updated_by) VALUES (?, ?, ?, ?, ?)", [code, name, value, at, by])
+
+
+def append_history(tx: Transaction, p: Portfolio, action: str, actor: str, at: datetime,
+                   reason: str | None = None) -> None:
+    values = {
+        "portfolio_code": p.portfolio_code, "version": p.version, "action": action,
+        "actor": actor, "action_at": at, "reason": reason,
+        **{f: getattr(p, f) for f in FIELDS},
+        "status": str(p.status), "udf_values": jsonutil.dumps(p.udf_values),
+        "pending_action": str(p.pending_action) if p.pending_action else None,
+        "pending_status": str(p.pending_status) if p.pending_status else None,
+        "pending_data": jsonutil.dumps(p.pending_data),
+    }
+    tx.execute(
+        f"INSERT INTO {S}.cis_portfolio_history ({', '.join(HISTORY_COLUMNS)}) "
+        f"VALUES ({', '.join('?' for _ in HISTORY_COLUMNS)})",
+        [values[c] for c in HISTORY_COLUMNS],
+    )
+
+
+def history(q: Q, code: str) -> list[dict[str, Any]]:
+    rows = q.query(f"SELECT {', '.join(HISTORY_COLUMNS)} FROM {S}.cis_portfolio_history "
+                   "WHERE portfolio_code = ? ORDER BY version", [code])
+    for r in rows:
+        r["udf_values"] = jsonutil.loads(r["udf_values"])
+        r["pending_data"] = jsonutil.loads(r["pending_data"])
+    return rows
+
+
+@dataclass(frozen=True)
+class PortfolioFilter:
+    status: str | None = None
+    desk: str | None = None
+    owner: str | None = None
+    awaiting_approval: bool = False
+    submitted_before: datetime | None = None
+    limit: int = 500
+
+
+def select(q: Q, flt: PortfolioFilter) -> list[Portfolio]:
+    sql = f"SELECT {', '.join(COLUMNS)} FROM {S}.cis_portfolio WHERE 1 = 1"
+    params: list[Any] = []
+    for column, value in (("status", flt.status), ("desk", flt.desk), ("owner", flt.owner)):
+        if value is not None:
+            sql += f" AND {column} = ?"
+            params.append(str(value))
+    if flt.awaiting_approval:
+        sql += " AND (status = 'PENDING_APPROVAL' OR pending_status = 'PENDING_APPROVAL')"
+    if flt.submitted_before is not None:
+        sql += " AND submitted_at <= ?"
+        params.append(flt.submitted_before)
+    sql += " ORDER BY portfolio_code LIMIT ?"
+    params.append(int(flt.limit))
+    rows = q.query(sql, params)
+    if not rows:
+        return []
+    values: dict[str, dict[str, str]] = {}
+    codes = [r["portfolio_code"] for r in rows]
+    for r in q.query(
+            f"SELECT portfolio_code, udf_name, udf_value FROM {S}.cis_udf_value "
+            f"WHERE portfolio_code IN ({', '.join('?' for _ in codes)})", codes):
+        values.setdefault(r["portfolio_code"], {})[r["udf_name"]] = r["udf_value"]
+    return [_portfolio(r, values.get(r["portfolio_code"], {})) for r in rows]
+
+
+def currency_active(q: Q, code: str) -> bool | None:
+    """True/False for an active/inactive currency in the current reference data, None if absent."""
+    rows = q.query("SELECT is_active FROM gmp_cis.gmp_cis_sta_dly_currency_current "
+                   "WHERE currency_code = ?", [code])
+    if not rows:
+        return None
+    return rows[0]["is_active"] == "Y"

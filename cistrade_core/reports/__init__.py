@@ -1,0 +1,1 @@
+"""Scheduled reports: definitions in ``reports/``, queries, CSV/XLSX/PDF rendering, delivery."""

@@ -1,0 +1,148 @@
+"""Report definitions: one YAML file per report in ``reports/``, validated on load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from jinja2 import Environment, StrictUndefined, TemplateSyntaxError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from cistrade_core.config import REPO_ROOT
+
+REPORTS_DIR = REPO_ROOT / "reports"
+Format = Literal["csv", "xlsx", "pdf"]
+Period = Literal["day", "week", "month"]
+
+
+class DefinitionError(ValueError):
+    """A report definition is wrong; the message names the file and the field."""
+
+
+class Schedule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cron: str = Field(description="five-field cron expression")
+    timezone: str = "Europe/London"
+    assets: list[str] = Field(default_factory=list,
+                              description="also run when these Assets are updated")
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from croniter import croniter
+
+        if len(value.split()) != 5 or not croniter.is_valid(value):
+            raise ValueError(f"{value!r} is not a five-field cron expression")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        try:
+            ZoneInfo(value)
+        except Exception:
+            raise ValueError(f"{value!r} is not an IANA timezone") from None
+        return value
+
+
+class ReportDefinition(BaseModel):
+    """What a report file says."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{2,60}$")
+    title: str
+    description: str = ""
+    query: str
+    period: Period = "day"
+    formats: list[Format] = Field(min_length=1)
+    schedule: Schedule
+    recipients: list[str] = Field(min_length=1)
+    subject: str
+    body: str
+    tags: list[str] = Field(default_factory=list)
+
+    @field_validator("recipients")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if "@" not in address or " " in address.strip():
+                raise ValueError(f"{address!r} is not an email address")
+        return value
+
+    @field_validator("query")
+    @classmethod
+    def _known_query(cls, value: str) -> str:
+        from cistrade_core.reports.queries import QUERIES
+
+        if value not in QUERIES:
+            raise ValueError(f"unknown query {value!r}; known: {', '.join(sorted(QUERIES))}")
+        return value
+
+    @field_validator("subject", "body")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        try:
+            Environment(undefined=StrictUndefined).parse(value)
+        except TemplateSyntaxError as exc:
+            raise ValueError(f"template error on line {exc.lineno}: {exc.message}") from None
+        return value
+
+    @property
+    def recipients_variable(self) -> str:
+        """The Airflow Variable that overrides the recipients per environment."""
+        return f"cistrade_report_{self.name}_recipients"
+
+    @property
+    def dag_id(self) -> str:
+        return f"report_{self.name}"
+
+
+def _describe(exc: ValidationError, path: Path) -> str:
+    lines = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "(file)"
+        message = err["msg"].removeprefix("Value error, ")
+        lines.append(f"{path}: field '{field}': {message}")
+    return "\n".join(lines)
+
+
+def load_definition(path: Path) -> ReportDefinition:
+    """Read and validate one definition file; raise :class:`DefinitionError` if wrong."""
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise DefinitionError(f"{path}:{where} not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise DefinitionError(f"{path}: expected a mapping of report fields")
+    try:
+        definition = ReportDefinition.model_validate(raw)
+    except ValidationError as exc:
+        raise DefinitionError(_describe(exc, path)) from None
+    if definition.name != path.stem:
+        raise DefinitionError(f"{path}: field 'name': must equal the file name "
+                              f"{path.stem!r}, not {definition.name!r}")
+    return definition
+
+
+def load_all(folder: Path = REPORTS_DIR) -> dict[str, ReportDefinition]:
+    """Every ``*.yaml`` definition in ``folder``, by name."""
+    found = {}
+    for path in sorted(folder.glob("*.yaml")):
+        definition = load_definition(path)
+        found[definition.name] = definition
+    return found
+
+
+def get_definition(name: str, folder: Path = REPORTS_DIR) -> ReportDefinition:
+    path = folder / f"{name}.yaml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
+        raise DefinitionError(f"no report {name!r} in {folder}; known: {known}")
+    return load_definition(path)

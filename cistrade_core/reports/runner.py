@@ -1,0 +1,168 @@
+"""Build a report's files, archive them, and mail them to its recipients."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from jinja2 import Environment, StrictUndefined
+
+from cistrade_core.config import Settings, get_settings
+from cistrade_core.mail import MailResult, build_message, send_mail
+from cistrade_core.mail.sender import Attachment
+from cistrade_core.reports.data import ReportData
+from cistrade_core.reports.definition import ReportDefinition
+from cistrade_core.reports.queries import QUERIES, ReportParams
+from cistrade_core.reports.to_csv import write_csv
+from cistrade_core.reports.to_pdf import write_pdf
+from cistrade_core.reports.to_xlsx import write_xlsx
+from cistrade_core.warehouse import Warehouse, get_warehouse
+from cistrade_core.warehouse.base import utcnow_naive
+
+log = logging.getLogger(__name__)
+
+#: Mail larger than this (bytes of attachments) carries the files zipped.
+DEFAULT_MAX_EMAIL_BYTES = 10 * 1024 * 1024
+_MIME = {"csv": ("text", "csv"), "xlsx": ("application",
+         "vnd.openxmlformats-officedocument.spreadsheetml.sheet"), "pdf": ("application", "pdf")}
+
+
+@dataclass
+class ReportRun:
+    definition: ReportDefinition
+    as_of: date
+    data: ReportData
+    folder: Path
+    files: list[Path] = field(default_factory=list)
+    generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    row_count: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.row_count is None:
+            self.row_count = len(self.data.rows)
+
+    @property
+    def context(self) -> dict:
+        return {"title": self.definition.title, "report": self.definition.name,
+                "as_of": self.as_of.isoformat(), "business_date": self.as_of.isoformat(),
+                "parameters": self.data.parameters, "summary": self.data.summary,
+                "rows": self.row_count, "files": [p.name for p in self.files],
+                "generated_at": f"{self.generated_at:%Y-%m-%d %H:%M} UTC"}
+
+    def render(self, template: str) -> str:
+        return Environment(undefined=StrictUndefined).from_string(template).render(self.context)
+
+
+def _ensure_schema(warehouse: Warehouse) -> None:
+    warehouse.run_sql_file("report_tables.sql")
+
+
+def build_report(definition: ReportDefinition, as_of: date, *,
+                 formats: Sequence[str] | None = None, out: Path | None = None,
+                 settings: Settings | None = None,
+                 warehouse: Warehouse | None = None) -> ReportRun:
+    """Run the report's query and write each format into its archive folder."""
+    settings = settings or get_settings()
+    warehouse = warehouse or get_warehouse(settings)
+    formats = list(formats or definition.formats)
+    unknown = sorted(set(formats) - {"csv", "xlsx", "pdf"})
+    if unknown:
+        raise ValueError(f"unknown format(s) {', '.join(unknown)}; choose from csv, xlsx, pdf")
+    params = ReportParams.for_period(as_of, definition.period)
+    data = QUERIES[definition.query](warehouse, params)
+    folder = out or settings.home / "reports" / definition.name / as_of.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    run = ReportRun(definition, as_of, data, folder)
+    stem = f"{definition.name}_{as_of:%Y%m%d}"
+    for fmt in formats:
+        target = folder / f"{stem}.{fmt}"
+        tmp = folder / f".{stem}.{fmt}.tmp"
+        if fmt == "csv":
+            write_csv(data, tmp)
+        elif fmt == "xlsx":
+            write_xlsx(data, tmp, definition.title, run.generated_at)
+        else:
+            write_pdf(data, tmp, definition.title, run.generated_at)
+        tmp.replace(target)
+        run.files.append(target)
+    (folder / "run.json").write_text(json.dumps({
+        "parameters": data.parameters, "summary": data.summary, "rows": len(data.rows),
+        "generated_at": run.generated_at.isoformat(), "files": [p.name for p in run.files],
+    }, indent=2, default=str))
+    _ensure_schema(warehouse)
+    warehouse.execute(
+        "INSERT INTO gmp_cis.cis_report_run (report, as_of, formats, folder, row_count, "
+        "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [definition.name, as_of, ",".join(formats), str(folder), len(data.rows), utcnow_naive()],
+    )
+    log.info("report %s %s: %d rows -> %s", definition.name, as_of, len(data.rows), folder)
+    return run
+
+
+def attachments_for(files: Sequence[Path], max_bytes: int) -> tuple[list[Attachment], bool]:
+    """The files as attachments, or one zip of them when they are larger than ``max_bytes``."""
+    total = sum(p.stat().st_size for p in files)
+    if total <= max_bytes:
+        return [Attachment(p.name, p.read_bytes(), *_MIME[p.suffix.lstrip(".")])
+                for p in files], False
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for p in files:
+            zf.write(p, p.name)
+    name = files[0].name.rsplit(".", 1)[0] + ".zip"
+    return [Attachment(name, buffer.getvalue(), "application", "zip")], True
+
+
+def deliver(run: ReportRun, recipients: Sequence[str], *, settings: Settings | None = None,
+            warehouse: Warehouse | None = None, max_bytes: int | None = None,
+            spool: bool = True) -> MailResult:
+    """Mail the run's files; every attempt is recorded in ``cis_report_run``.
+
+    With ``spool`` a failed send is kept in the mail spool and sent by a later
+    flush; without it the caller retries (the DAG does, spooling on its last try).
+    """
+    settings = settings or get_settings()
+    warehouse = warehouse or get_warehouse(settings)
+    if max_bytes is None:
+        max_bytes = int(os.environ.get("CISTRADE_REPORT_MAX_EMAIL_BYTES", DEFAULT_MAX_EMAIL_BYTES))
+    attachments, zipped = attachments_for(run.files, max_bytes)
+    msg = build_message(
+        subject=run.render(run.definition.subject), sender=settings.smtp.mail_from,
+        to=list(recipients), text=run.render(run.definition.body), attachments=attachments,
+        headers={"X-CisTrade-Report": run.definition.name,
+                 "X-CisTrade-As-Of": run.as_of.isoformat()},
+    )
+    result = send_mail(msg, settings.smtp, settings.mail_spool_dir if spool else None)
+    _ensure_schema(warehouse)
+    warehouse.execute(
+        "INSERT INTO gmp_cis.cis_report_run (report, as_of, formats, folder, row_count, "
+        "recipients, sent, zipped, error, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run.definition.name, run.as_of, ",".join(p.suffix.lstrip(".") for p in run.files),
+         str(run.folder), run.row_count, ", ".join(recipients), result.sent, zipped,
+         result.error, utcnow_naive()],
+    )
+    if not result.sent:
+        log.error("report %s %s not mailed%s: %s", run.definition.name, run.as_of,
+                  f" (kept for retry in {settings.mail_spool_dir})" if spool else "",
+                  result.error)
+    return result
+
+
+def load_run(definition: ReportDefinition, as_of: date, folder: Path) -> ReportRun:
+    """A run read back from its archive folder (to deliver it in a later step or retry)."""
+    meta_path = folder / "run.json"
+    if not meta_path.exists():
+        raise FileNotFoundError(f"no report run in {folder} (run.json missing)")
+    meta = json.loads(meta_path.read_text())
+    data = ReportData([], [], meta["parameters"], meta["summary"])
+    run = ReportRun(definition, as_of, data, folder, [folder / f for f in meta["files"]],
+                    datetime.fromisoformat(meta["generated_at"]))
+    run.row_count = meta["rows"]
+    return run

@@ -1,0 +1,165 @@
+-- Core tables: ACL, sessions, portfolios with their history, UDFs, audit log and
+-- the notification outbox (DuckDB). Timestamps are naive UTC. JSON is kept as text
+-- so the same columns map onto Kudu STRING columns.
+CREATE SCHEMA IF NOT EXISTS gmp_cis;
+
+-- ACL ------------------------------------------------------------------------------------
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_group (
+    group_id        BIGINT    PRIMARY KEY,
+    group_name      VARCHAR   NOT NULL UNIQUE,
+    description     VARCHAR,
+    parent_group_id BIGINT,              -- permissions of ancestor groups are inherited
+    created_at      TIMESTAMP NOT NULL,
+    created_by      VARCHAR   NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_user (
+    user_id       BIGINT    PRIMARY KEY,
+    user_login    VARCHAR   NOT NULL UNIQUE,
+    user_name     VARCHAR   NOT NULL,
+    user_email    VARCHAR   NOT NULL,
+    password_hash VARCHAR   NOT NULL,    -- scrypt$N$r$p$salt$hash, never the password
+    enabled       BOOLEAN   NOT NULL,
+    created_at    TIMESTAMP NOT NULL,
+    created_by    VARCHAR   NOT NULL,
+    updated_at    TIMESTAMP NOT NULL,
+    updated_by    VARCHAR   NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_user_group (
+    user_id    BIGINT    NOT NULL,
+    group_id   BIGINT    NOT NULL,
+    is_primary BOOLEAN   NOT NULL,       -- the group shown in the session data
+    added_at   TIMESTAMP NOT NULL,
+    added_by   VARCHAR   NOT NULL,
+    PRIMARY KEY (user_id, group_id)
+);
+
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_permission (
+    group_id     BIGINT    NOT NULL,
+    resource     VARCHAR   NOT NULL,     -- cis-portfolio, cis-portfolio-approval, cis-udf, ...
+    access_level VARCHAR   NOT NULL CHECK (access_level IN ('READ', 'WRITE', 'READ_WRITE')),
+    granted_at   TIMESTAMP NOT NULL,
+    granted_by   VARCHAR   NOT NULL,
+    PRIMARY KEY (group_id, resource)
+);
+
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_session (
+    session_id   VARCHAR   PRIMARY KEY,  -- SHA-256 of the token; the token itself is not kept
+    user_id      BIGINT    NOT NULL,
+    user_login   VARCHAR   NOT NULL,
+    session_data VARCHAR   NOT NULL,     -- JSON: user, primary group, permission map
+    created_at   TIMESTAMP NOT NULL,
+    expires_at   TIMESTAMP NOT NULL,
+    revoked_at   TIMESTAMP
+);
+
+-- User-defined fields ----------------------------------------------------------------------
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_udf_master (
+    udf_name       VARCHAR   PRIMARY KEY,
+    label          VARCHAR   NOT NULL,
+    data_type      VARCHAR   NOT NULL
+        CHECK (data_type IN ('STRING', 'INTEGER', 'DECIMAL', 'DATE', 'BOOLEAN', 'ENUM')),
+    allowed_values VARCHAR,              -- JSON list, for ENUM
+    mandatory      BOOLEAN   NOT NULL,
+    default_value  VARCHAR,
+    active         BOOLEAN   NOT NULL,
+    created_at     TIMESTAMP NOT NULL,
+    created_by     VARCHAR   NOT NULL,
+    updated_at     TIMESTAMP NOT NULL,
+    updated_by     VARCHAR   NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_udf_value (
+    portfolio_code VARCHAR   NOT NULL,
+    udf_name       VARCHAR   NOT NULL,
+    udf_value      VARCHAR   NOT NULL,   -- canonical text of the typed value
+    updated_at     TIMESTAMP NOT NULL,
+    updated_by     VARCHAR   NOT NULL,
+    PRIMARY KEY (portfolio_code, udf_name)
+);
+
+-- Portfolios -----------------------------------------------------------------------------
+-- One row per portfolio: the current record. A change to an ACTIVE portfolio is
+-- kept in the pending_* columns until a checker approves it.
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_portfolio (
+    portfolio_code   VARCHAR   PRIMARY KEY,
+    portfolio_name   VARCHAR   NOT NULL,
+    description      VARCHAR,
+    base_currency    VARCHAR   NOT NULL,
+    owner            VARCHAR   NOT NULL,
+    desk             VARCHAR   NOT NULL,
+    status           VARCHAR   NOT NULL
+        CHECK (status IN ('DRAFT', 'PENDING_APPROVAL', 'ACTIVE', 'REJECTED', 'INACTIVE')),
+    version          BIGINT    NOT NULL,  -- optimistic concurrency: +1 on every change
+    change_makers    VARCHAR   NOT NULL,  -- JSON list of users who made the unapproved change
+    pending_action   VARCHAR CHECK (pending_action IN ('EDIT', 'DEACTIVATE')),
+    pending_status   VARCHAR CHECK (pending_status IN ('DRAFT', 'PENDING_APPROVAL', 'REJECTED')),
+    pending_data     VARCHAR,             -- JSON: the proposed record of a pending change
+    submitted_by     VARCHAR,
+    submitted_at     TIMESTAMP,
+    rejection_reason VARCHAR,
+    approved_by      VARCHAR,
+    approved_at      TIMESTAMP,
+    created_by       VARCHAR   NOT NULL,
+    created_at       TIMESTAMP NOT NULL,
+    updated_by       VARCHAR   NOT NULL,
+    updated_at       TIMESTAMP NOT NULL
+);
+
+-- Every version of every portfolio, as it stood after each change.
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_portfolio_history (
+    portfolio_code   VARCHAR   NOT NULL,
+    version          BIGINT    NOT NULL,
+    action           VARCHAR   NOT NULL,
+    actor            VARCHAR   NOT NULL,
+    action_at        TIMESTAMP NOT NULL,
+    reason           VARCHAR,
+    portfolio_name   VARCHAR   NOT NULL,
+    description      VARCHAR,
+    base_currency    VARCHAR   NOT NULL,
+    owner            VARCHAR   NOT NULL,
+    desk             VARCHAR   NOT NULL,
+    status           VARCHAR   NOT NULL,
+    udf_values       VARCHAR   NOT NULL,  -- JSON object
+    pending_action   VARCHAR,
+    pending_status   VARCHAR,
+    pending_data     VARCHAR,
+    PRIMARY KEY (portfolio_code, version)
+);
+
+-- Audit log: appended to by the library, never updated or deleted ---------------------------
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_audit_log (
+    event_id    VARCHAR   PRIMARY KEY,
+    event_time  TIMESTAMP NOT NULL,
+    user_login  VARCHAR   NOT NULL,
+    action      VARCHAR   NOT NULL,
+    entity_type VARCHAR   NOT NULL,
+    entity_id   VARCHAR,
+    outcome     VARCHAR   NOT NULL
+        CHECK (outcome IN ('SUCCESS', 'DENIED', 'INVALID', 'CONFLICT', 'ERROR')),
+    before_json VARCHAR,
+    after_json  VARCHAR,
+    detail      VARCHAR               -- JSON: error, reason, filters
+);
+
+-- Notification outbox: written with the workflow step, sent after it commits ----------------
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_notification (
+    notification_id   VARCHAR   PRIMARY KEY,
+    event             VARCHAR   NOT NULL,
+    portfolio_code    VARCHAR,
+    portfolio_version BIGINT,
+    recipients        VARCHAR   NOT NULL,  -- comma-separated addresses
+    subject           VARCHAR   NOT NULL,
+    body_text         VARCHAR   NOT NULL,
+    body_html         VARCHAR   NOT NULL,
+    dedupe_key        VARCHAR   UNIQUE,
+    status            VARCHAR   NOT NULL
+        CHECK (status IN ('PENDING', 'SENDING', 'SENT', 'SPOOLED', 'NO_RECIPIENTS')),
+    attempts          INTEGER   NOT NULL,
+    error             VARCHAR,
+    spool_file        VARCHAR,
+    message_id        VARCHAR,
+    created_at        TIMESTAMP NOT NULL,
+    sent_at           TIMESTAMP
+);

@@ -1,0 +1,52 @@
+"""The Great Expectations suites: derived from the definitions, and run on real files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cistrade_core.config import EXPECTATIONS_DIR
+from cistrade_core.feeds import FEEDS
+from cistrade_core.gmp.expectations import expectation_specs, run_suite, suite_name
+from tests.gmp.conftest import DAY
+
+
+def _normalise(kwargs: dict) -> str:
+    """JSON of an expectation's arguments; GX stores whole numbers as floats."""
+    return json.dumps({k: float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+                       for k, v in kwargs.items()}, sort_keys=True)
+
+
+def _camel_to_snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+@pytest.mark.parametrize("feed", list(FEEDS.values()), ids=list(FEEDS))
+def test_checked_in_suites_match_the_feed_definitions(feed):
+    stored = json.loads((EXPECTATIONS_DIR / "expectations" / f"{suite_name(feed)}.json")
+                        .read_text())
+    got = sorted((e["type"], _normalise(e["kwargs"]))
+                 for e in stored["expectations"])
+    want = sorted((_camel_to_snake(cls), _normalise(kwargs))
+                  for cls, kwargs in expectation_specs(feed))
+    assert got == want, "run `cistrade gx render` after changing cistrade_core/feeds"
+
+
+def test_suite_passes_a_good_file_and_fails_a_bad_one_with_data_docs(settings, drop):
+    drop(DAY)
+    good = run_suite("currency", DAY, settings)
+    assert good.ran and good.success, good.summary()
+    drop(DAY, fault="duplicate-key")
+    bad = run_suite("currency", DAY, settings)
+    assert bad.ran and not bad.success
+    assert any("expect_column_values_to_be_unique on currency_code" in f for f in bad.failed)
+    assert settings.data_docs_index.exists()
+    assert "gmp_currency" in settings.data_docs_index.read_text()
+
+
+def test_an_unreadable_file_is_reported_not_run(settings, drop):
+    drop(DAY, fault="bad-header")
+    result = run_suite("country", DAY, settings)
+    assert not result.ran
+    assert "header must be exactly" in result.note

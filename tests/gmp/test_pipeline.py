@@ -1,0 +1,206 @@
+"""The daily load through GmpLoad: the same code the DAG and the CLI run."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from cistrade_core.config import SmtpSettings
+from cistrade_core.feeds import FEEDS, get_feed
+from cistrade_core.gmp.generate import FAULTS
+from cistrade_core.gmp.outcome import FeedStatus
+from cistrade_core.gmp.pipeline import GmpLoad
+from cistrade_core.gmp.problems import CheckKind
+from cistrade_core.mail.server import free_port, read_outbox
+from tests.gmp.conftest import DAY, PREVIOUS_DAY
+
+
+def current_day(warehouse, feed: str):
+    view = get_feed(feed).current_view
+    rows = warehouse.query(f"SELECT DISTINCT business_date FROM gmp_cis.{view}")
+    return [r["business_date"] for r in rows]
+
+
+def snapshot(warehouse, feed: str):
+    cols = ", ".join(get_feed(feed).column_names)
+    return warehouse.query(
+        f"SELECT business_date, {cols} FROM gmp_cis.{get_feed(feed).table} ORDER BY ALL")
+
+
+def test_a_good_day_loads_every_feed(gmp, drop, warehouse, smtp_server):
+    files = drop(DAY)
+    outcomes = gmp.run_day(DAY)
+    assert [(o.feed, o.status) for o in outcomes] == [(f, FeedStatus.LOADED) for f in FEEDS]
+    for feed, path in files.items():
+        lines = path.read_text().count("\n") - 1
+        assert warehouse.current_rows(get_feed(feed)) == lines
+        assert current_day(warehouse, feed) == [DAY]
+    history = warehouse.load_history(DAY, DAY)
+    assert {(r.feed, r.status, r.row_count) for r in history} == {
+        (o.feed, "loaded", o.rows) for o in outcomes}
+    assert read_outbox(smtp_server.outbox) == []
+    typed = warehouse.query("SELECT minor_units, typeof(minor_units) AS t FROM "
+                            "gmp_cis.gmp_cis_sta_dly_currency_current WHERE currency_code='JPY'")
+    assert typed == [{"minor_units": 0, "t": "INTEGER"}]
+
+
+def test_reloading_a_day_gives_identical_tables(gmp, drop, warehouse):
+    drop(PREVIOUS_DAY)
+    gmp.run_day(PREVIOUS_DAY)
+    drop(DAY)
+    gmp.run_day(DAY)
+    before = {f: snapshot(warehouse, f) for f in FEEDS}
+    outcomes = gmp.run_day(DAY)
+    assert all(o.status is FeedStatus.LOADED for o in outcomes)
+    assert {f: snapshot(warehouse, f) for f in FEEDS} == before
+
+
+#: What the rejection reason of each fault must say.
+FAULT_MESSAGES = {
+    "missing": "no control file gmp_cis_sta_dly_counterparty_20261127.ctl",
+    "empty": "empty file: gmp_cis_sta_dly_currency_20261127.csv: no data lines (header only)",
+    "bad-header": "format error: gmp_cis_sta_dly_country_20261127.csv line 1: header must be",
+    "bad-field-count": "line 12: expected 9 fields separated by '|', found 10",
+    "bad-encoding": "invalid UTF-8 byte 0xf4",
+    "bad-type": "column holiday_date: must be a real date YYYY-MM-DD",
+    "truncated": "data lines but the control file says",
+    "row-count-change": "significant row count change",
+    "stale-timestamp": "line 2, column extract_timestamp: extract_timestamp must lie between "
+                       "2026-11-28T00:00Z and 2026-11-29T12:00Z",
+    "duplicate-key": "column currency_code: must be unique (duplicate value) (value 'USD')",
+    "bad-lei": "column lei: LEI check digits are wrong (ISO 7064 MOD 97-10)",
+    "bad-value": "column counterparty_type: must be one of BANK",
+    "orphan-reference": "column country_code: must exist in country.country_code of the same "
+                        "business day (value 'ZZ')",
+    "unknown-parent": "column parent_id: must exist in counterparty.counterparty_id",
+}
+
+
+def test_every_fault_kind_has_a_test_message():
+    assert set(FAULT_MESSAGES) == set(FAULTS)
+
+
+def dependents(feed: str) -> set[str]:
+    """Feeds that cannot be checked when ``feed`` is rejected."""
+    out = {f.name for f in FEEDS.values() if feed in f.upstream_feeds}
+    return out | {d for child in out for d in dependents(child)}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_each_fault_is_caught_alerted_and_leaves_the_previous_day_current(
+        fault, gmp, drop, warehouse, smtp_server):
+    drop(PREVIOUS_DAY)
+    assert all(o.status is FeedStatus.LOADED for o in gmp.run_day(PREVIOUS_DAY))
+    spec = FAULTS[fault]
+    drop(DAY, fault=fault)
+
+    outcomes = {o.feed: o for o in gmp.run_day(DAY)}
+
+    bad = outcomes[spec.feed]
+    expected_status = {CheckKind.ARRIVAL: FeedStatus.MISSING,
+                       CheckKind.ROW_COUNT_CHANGE: FeedStatus.HELD}.get(spec.kind,
+                                                                        FeedStatus.REJECTED)
+    assert bad.status is expected_status
+    assert bad.kind is spec.kind
+    assert FAULT_MESSAGES[fault] in bad.reason
+    assert current_day(warehouse, spec.feed) == [PREVIOUS_DAY]
+    blocked = dependents(spec.feed) if expected_status is FeedStatus.REJECTED else set()
+    for name, outcome in outcomes.items():
+        if name in blocked:
+            assert outcome.status is FeedStatus.REJECTED
+            assert f"feed of {DAY} did not pass its checks" in outcome.reason
+            assert current_day(warehouse, name) == [PREVIOUS_DAY]
+        elif name != spec.feed:
+            assert outcome.status is FeedStatus.LOADED, (name, outcome.reason)
+            assert current_day(warehouse, name) == [DAY]
+
+    mails = read_outbox(smtp_server.outbox)
+    alert = next(m for m in mails if m["X-CisTrade-Feed"] == spec.feed)
+    assert alert["Subject"].strip() == f"[CisTrade GMP] {spec.kind.title}: {spec.feed} 2026-11-27"
+    assert alert["X-CisTrade-Alert"] == str(spec.kind)
+    body = alert.get_body(("plain",)).get_content()
+    assert "Business date : 2026-11-27" in body
+    assert FAULT_MESSAGES[fault].split(" (value")[0] in body
+    assert alert["To"] == "gmp-support@example.com"
+    logged = warehouse.alerts(DAY, spec.feed, str(spec.kind))
+    assert len(logged) == 1 and logged[0]["sent"]
+    if expected_status is not FeedStatus.MISSING:
+        [record] = [r for r in warehouse.load_history(DAY, DAY) if r.feed == spec.feed]
+        assert record.status == str(expected_status)
+
+
+def test_missing_file_alert_waits_for_the_deadline_and_is_sent_once(gmp, clock, smtp_server):
+    from datetime import UTC, datetime
+
+    clock.now = datetime(2026, 11, 28, 2, 45, tzinfo=UTC)  # 02:45 London: not late yet
+    waiting = gmp.check_arrival("currency", DAY)
+    assert waiting.status is FeedStatus.WAITING
+    assert read_outbox(smtp_server.outbox) == []
+    clock.now = datetime(2026, 11, 28, 3, 30, tzinfo=UTC)
+    missing = gmp.check_arrival("currency", DAY)
+    assert missing.status is FeedStatus.MISSING
+    assert "1 h 30 min after the 02:00 extract" in missing.reason
+    gmp.check_arrival("currency", DAY)
+    mails = read_outbox(smtp_server.outbox)
+    assert [m["Subject"] for m in mails] == ["[CisTrade GMP] missing file: currency 2026-11-27"]
+
+
+def test_held_feed_is_released_by_the_operator_override(gmp, drop, warehouse, smtp_server):
+    drop(PREVIOUS_DAY)
+    gmp.run_day(PREVIOUS_DAY)
+    drop(DAY, fault="row-count-change")
+    held = {o.feed: o for o in gmp.run_day(DAY)}["counterparty"]
+    assert held.status is FeedStatus.HELD
+    assert "-25" in held.reason and "tolerance ±10%" in held.reason
+    assert current_day(warehouse, "counterparty") == [PREVIOUS_DAY]
+    mail = read_outbox(smtp_server.outbox)[-1]
+    assert "--accept-row-count-change" in mail.get_body(("plain",)).get_content()
+
+    [released] = gmp.run_day(DAY, feeds=["counterparty"], accept_row_count_change=True)
+    assert released.status is FeedStatus.LOADED
+    assert released.override
+    assert current_day(warehouse, "counterparty") == [DAY]
+    statuses = [(r.status, r.override) for r in warehouse.load_history(DAY, DAY, "counterparty")]
+    assert statuses == [("held", False), ("loaded", True)]
+
+
+def test_a_rejected_redelivery_keeps_the_good_load_of_the_same_day(gmp, drop, warehouse):
+    drop(DAY)
+    gmp.run_day(DAY)
+    good = snapshot(warehouse, "currency")
+    drop(DAY, fault="duplicate-key")
+    [outcome] = gmp.run_day(DAY, feeds=["currency"])
+    assert outcome.status is FeedStatus.REJECTED
+    assert snapshot(warehouse, "currency") == good
+    with pytest.raises(Exception, match="has not passed its checks"):
+        gmp.load("currency", DAY)  # nothing stale is left staged
+
+
+def test_an_smtp_outage_never_hides_the_load_result(settings, warehouse, clock, drop):
+    down = replace(settings, smtp=SmtpSettings(port=free_port(), timeout=1))
+    gmp = GmpLoad(down, warehouse, now=clock)
+    drop(DAY, fault="empty")
+    outcomes = {o.feed: o for o in gmp.run_day(DAY)}
+    assert outcomes["currency"].status is FeedStatus.REJECTED
+    assert outcomes["calendar"].status is FeedStatus.LOADED
+    [logged] = warehouse.alerts(DAY, "currency")
+    assert not logged["sent"] and "ConnectionRefusedError" in logged["error"]
+    assert len(list(settings.mail_spool_dir.glob("*.eml"))) == 3  # currency and its dependents
+
+
+def test_an_older_extract_than_the_last_loaded_one_is_rejected(gmp, drop, settings):
+    from cistrade_core.gmp.control import ControlFile, read_control_file
+
+    drop(DAY)
+    gmp.run_day(DAY, feeds=["currency"])
+    ctl_path = settings.landing_dir / get_feed("currency").control_file_name(DAY)
+    ctl = read_control_file(ctl_path, "currency", DAY)
+    from datetime import timedelta
+
+    ctl_path.write_text(replace(ctl, extract_timestamp=ctl.extract_timestamp
+                                - timedelta(minutes=30)).render())
+    [outcome] = gmp.run_day(DAY, feeds=["currency"])
+    assert outcome.status is FeedStatus.REJECTED
+    assert "extract is older than the last loaded one" in outcome.reason
+    assert isinstance(ctl, ControlFile)
