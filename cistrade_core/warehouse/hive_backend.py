@@ -336,7 +336,13 @@ class HiveWarehouse(Warehouse):
         ``${name}`` in the script takes ``variables`` (identifiers, or text inside
         a literal), ``:name`` takes ``params`` (bound values).
         """
-        script = (self.sql_dir / name).read_text()
+        path = self.sql_dir / name
+        if not path.exists():
+            raise FileNotFoundError(
+                f"{path}: no {self.engine} version of {name}; the {self.engine} engine holds the "
+                "GMP reference data only (the FX, core and report stores run on duckdb)"
+            )
+        script = path.read_text()
         variables = {DATA_URI_VARIABLE: self.layout.uri, **(variables or {})}
         statements = split_statements(substitute(script, variables))
         with self.pool.connection() as conn:
