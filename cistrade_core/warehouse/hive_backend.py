@@ -380,8 +380,15 @@ class HiveWarehouse(Warehouse):
             return
         for feed in FEEDS.values():
             self.layout.table_dir(feed).mkdir(parents=True, exist_ok=True)
-        self.run_sql_file(FEED_TABLES_FILE)
-        self.run_sql_file("gmp_control_tables.sql")
+        try:
+            self.run_sql_file(FEED_TABLES_FILE)
+            self.run_sql_file("gmp_control_tables.sql")
+        except Exception:
+            # Tasks running side by side on a new database may race on IF NOT EXISTS;
+            # what counts is that everything exists now.
+            if not self.expected_tables() <= self.existing_tables():
+                raise
+            log.info("GMP schema was created concurrently by another task")
 
     def replace_feed_day(self, feed: Feed, business_date: date, data: pa.Table,
                          record: LoadRecord) -> int:

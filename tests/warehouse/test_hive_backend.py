@@ -189,3 +189,38 @@ def test_refresh_refuses_a_day_that_was_not_loaded(hive_warehouse):
     with pytest.raises(FileNotFoundError, match="nothing loaded"):
         hive_warehouse.refresh_feed_day(FEEDS["country"], DAY2)
     assert hive_warehouse.partitions(FEEDS["country"]) == []
+
+
+def test_the_command_line_loads_through_pyhive(hive_env, settings, monkeypatch):
+    """``cistrade gmp load`` with CISTRADE_WAREHOUSE=hive: PyHive from CISTRADE_HIVE_*."""
+    from click.testing import CliRunner
+
+    from cistrade_core.cli import main
+
+    monkeypatch.setenv("CISTRADE_SMTP_PORT", "9")  # a good day sends no mail
+    _drop(settings, DAY1)
+    runner = CliRunner()
+    result = runner.invoke(main, ["gmp", "load", "--date", DAY1.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("LOADED") == len(FEEDS)
+    status = runner.invoke(main, ["gmp", "status", "--from", DAY1.isoformat(),
+                                  "--to", DAY1.isoformat()])
+    assert status.exit_code == 0 and status.output.count(" loaded ") == len(FEEDS)
+
+
+def test_hive_connection_settings_from_the_environment(monkeypatch):
+    from cistrade_core.warehouse.hive_backend import HiveServer2Config
+
+    monkeypatch.setenv("CISTRADE_HIVE_HOST", "hs2.company.com")
+    monkeypatch.setenv("CISTRADE_HIVE_AUTH", "ldap")
+    monkeypatch.setenv("CISTRADE_HIVE_USER", "svc_cistrade")
+    monkeypatch.setenv("CISTRADE_HIVE_PASSWORD", "s3cret-pw")
+    config = HiveServer2Config.from_env()
+    assert (config.host, config.port, config.auth, config.database) == (
+        "hs2.company.com", 10000, "LDAP", "default")
+    assert "s3cret-pw" not in repr(config)
+    monkeypatch.delenv("CISTRADE_HIVE_PASSWORD")
+    with pytest.raises(ValueError, match="needs CISTRADE_HIVE_PASSWORD"):
+        HiveServer2Config.from_env().connect()
+    monkeypatch.setenv("CISTRADE_HIVE_AUTH", "KERBEROS")
+    assert HiveServer2Config.from_env().kerberos_service_name == "hive"
