@@ -25,13 +25,14 @@ notifier) and is never dropped.
 """
 
 
-def _as_of(context: dict, tz: str) -> str:
-    """The report date: the run's ``date`` param, else the day before the run in ``tz``."""
+def _as_of(context: dict, definition: ReportDefinition) -> str:
+    """The report date: the run's ``date`` param, else the definition's day for the run."""
     if context["params"].get("date"):
         return str(context["params"]["date"])
     run = context["dag_run"]
-    when = run.logical_date or run.run_after
-    return (pendulum.instance(when).in_timezone(tz).date() - timedelta(days=1)).isoformat()
+    when = run.logical_date or run.run_after  # asset-triggered runs have no logical date
+    local_day = pendulum.instance(when).in_timezone(definition.schedule.timezone).date()
+    return definition.default_as_of(local_day).isoformat()
 
 
 def make_report_dag(definition: ReportDefinition):
@@ -75,7 +76,7 @@ def make_report_dag(definition: ReportDefinition):
             from cistrade_airflow import settings_from_airflow
             from cistrade_core.reports.runner import build_report
 
-            day = date.fromisoformat(_as_of(context, definition.schedule.timezone))
+            day = date.fromisoformat(_as_of(context, definition))
             run = build_report(definition, day, formats=context["params"].get("formats"),
                                settings=settings_from_airflow())
             print(f"{definition.title} {day}: {run.row_count} rows -> {run.folder}")
@@ -92,7 +93,7 @@ def make_report_dag(definition: ReportDefinition):
             from cistrade_core.reports.runner import deliver as send
             from cistrade_core.reports.runner import load_run
 
-            day = date.fromisoformat(_as_of(context, definition.schedule.timezone))
+            day = date.fromisoformat(_as_of(context, definition))
             override = Variable.get(definition.recipients_variable, default=None)
             recipients = (context["params"].get("to")
                           or [a.strip() for a in (override or "").split(",") if a.strip()]

@@ -40,5 +40,14 @@ echo "== 6. Core library: demo users, a portfolio through maker-checker approval
 bash scripts/demo_core.sh 2>&1 | sed 's/^/   /'
 
 echo
+echo "== 7. Every report once, archived and mailed (the GMP summary for $DAY, the others to date)"
+for report in $($BIN/python -c "from cistrade_core.reports.definition import load_all; print(' '.join(load_all()))"); do
+  as_of=$RUN_DATE
+  [ "$report" = gmp_daily_load_summary ] && as_of=$DAY
+  $BIN/cistrade report run "$report" --date "$as_of" 2>/dev/null | sed 's/^/   /'
+done
+echo "   Archive: $CISTRADE_HOME/reports/<report>/<date>/"
+
+echo
 echo "Mail received by the local SMTP server: $(ls "$CISTRADE_HOME/outbox" 2>/dev/null | wc -l) message(s)"
 echo "Airflow UI: make airflow (http://127.0.0.1:${AIRFLOW__API__PORT:-8080})"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import click
@@ -29,7 +29,8 @@ def list_reports() -> None:
 
 @report.command()
 @click.argument("name")
-@click.option("--date", "day", callback=_date, help="As-of date (default: yesterday).")
+@click.option("--date", "day", callback=_date,
+              help="As-of date (default: the report's day for a run today).")
 @click.option("--format", "formats", multiple=True, type=click.Choice(["csv", "xlsx", "pdf"]),
               help="Only these formats (repeatable; default: the report's).")
 @click.option("--to", "to", multiple=True, help="Mail to these addresses instead (repeatable).")
@@ -46,7 +47,7 @@ def run(name: str, day: date | None, formats: tuple[str, ...], to: tuple[str, ..
         definition = get_definition(name)
     except DefinitionError as exc:
         raise click.ClickException(str(exc)) from None
-    day = day or date.today() - timedelta(days=1)
+    day = day or definition.default_as_of(date.today())
     built = build_report(definition, day, formats=formats or None, out=out)
     click.echo(f"{definition.title} {day}: {built.row_count:,} rows")
     for path in built.files:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -59,6 +60,8 @@ class ReportDefinition(BaseModel):
     description: str = ""
     query: str
     period: Period = "day"
+    #: Which day a scheduled run reports on: the day before the run, or the run's own day.
+    as_of: Literal["previous_day", "run_day"] = "previous_day"
     formats: list[Format] = Field(min_length=1)
     schedule: Schedule
     recipients: list[str] = Field(min_length=1)
@@ -96,6 +99,10 @@ class ReportDefinition(BaseModel):
     def recipients_variable(self) -> str:
         """The Airflow Variable that overrides the recipients per environment."""
         return f"cistrade_report_{self.name}_recipients"
+
+    def default_as_of(self, run_day: date) -> date:
+        """The report date of a run on ``run_day`` (its local date)."""
+        return run_day if self.as_of == "run_day" else run_day - timedelta(days=1)
 
     @property
     def dag_id(self) -> str:

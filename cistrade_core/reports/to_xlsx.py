@@ -1,4 +1,8 @@
-"""XLSX through openpyxl: typed cells, bold frozen header, autofilter, a parameters sheet."""
+"""XLSX through openpyxl: typed cells, bold frozen header, autofilter, a parameters sheet.
+
+Written in openpyxl's write-only (streaming) mode, which keeps large reports fast
+and small in memory; cell formats come from one named style per column type.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,12 @@ _FORMATS = {
 }
 
 
+def _number_format(kind: Kind, places: int) -> str | None:
+    if kind is Kind.DECIMAL:
+        return "#,##0." + "0" * places if places else "#,##0"
+    return _FORMATS.get(kind)
+
+
 def _cell_value(value: object, kind: Kind) -> object:
     if isinstance(value, Decimal):
         return float(value) if kind is Kind.DECIMAL else value
@@ -25,45 +35,64 @@ def _cell_value(value: object, kind: Kind) -> object:
 
 def write_xlsx(data: ReportData, path: Path, title: str, generated_at: datetime) -> Path:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Report"
-    bold = Font(bold=True, color="FFFFFF")
-    fill = PatternFill("solid", fgColor="1F4E78")
-    ws.append([c.label for c in data.columns])
-    for cell in ws[1]:
-        cell.font, cell.fill = bold, fill
-        cell.alignment = Alignment(vertical="center")
+    wb = Workbook(write_only=True)
+    header_style = NamedStyle("cistrade_header", font=Font(bold=True, color="FFFFFF"),
+                              fill=PatternFill("solid", fgColor="1F4E78"),
+                              alignment=Alignment(vertical="center"))
+    wb.add_named_style(header_style)
+    styles: dict[str, str] = {}
+    for col in data.columns:
+        fmt = _number_format(col.kind, col.places)
+        if fmt and fmt not in styles:
+            name = f"cistrade_{len(styles)}"
+            wb.add_named_style(NamedStyle(name, number_format=fmt))
+            styles[fmt] = name
+    column_styles = [styles.get(_number_format(c.kind, c.places) or "") for c in data.columns]
+
+    ws = wb.create_sheet("Report")
     widths = [len(c.label) for c in data.columns]
-    for row in data.rows:
-        ws.append([_cell_value(v, c.kind) for v, c in zip(row, data.columns, strict=True)])
-        for i, value in enumerate(row):
-            widths[i] = max(widths[i], min(60, len(str(value)) if value is not None else 0))
+    for i, _ in enumerate(data.columns):
+        sample = [r[i] for r in data.rows[:500]]
+        widths[i] = max([widths[i]] + [min(60, len(str(v))) for v in sample if v is not None])
     for i, col in enumerate(data.columns, start=1):
-        fmt = _FORMATS.get(col.kind) or (
-            "#,##0." + "0" * col.places if col.kind is Kind.DECIMAL else None)
-        if fmt and data.rows:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-                cell.number_format = fmt
         extra = 4 if col.kind in (Kind.DATETIME, Kind.DECIMAL) else 2
         ws.column_dimensions[get_column_letter(i)].width = widths[i - 1] + extra
     ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
+    last = get_column_letter(max(1, len(data.columns)))
+    ws.auto_filter.ref = f"A1:{last}{len(data.rows) + 1}"
+
+    def header_cell(text: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(ws, text)
+        cell.style = header_style.name
+        return cell
+
+    ws.append([header_cell(c.label) for c in data.columns])
+    kinds = [c.kind for c in data.columns]
+    for row in data.rows:
+        cells = []
+        for value, kind, style in zip(row, kinds, column_styles, strict=True):
+            if style is None or value is None:
+                cells.append(_cell_value(value, kind))
+                continue
+            cell = WriteOnlyCell(ws, _cell_value(value, kind))
+            cell.style = style
+            cells.append(cell)
+        ws.append(cells)
 
     params = wb.create_sheet("Parameters")
-    params.append(["Parameter", "Value"])
-    for cell in params[1]:
-        cell.font, cell.fill = bold, fill
+    params.column_dimensions["A"].width = 18
+    params.column_dimensions["B"].width = 40
+    params.append([header_cell("Parameter"), header_cell("Value")])
     params.append(["report", title])
     for key, value in data.parameters.items():
         params.append([key, str(value)])
     params.append(["rows", len(data.rows)])
-    params.append(["generated at", generated_at.replace(tzinfo=None)])
-    params.cell(row=params.max_row, column=2).number_format = "yyyy-mm-dd hh:mm:ss"
-    params.column_dimensions["A"].width = 18
-    params.column_dimensions["B"].width = 40
+    stamp = WriteOnlyCell(params, generated_at.replace(tzinfo=None))
+    stamp.number_format = "yyyy-mm-dd hh:mm:ss"
+    params.append(["generated at", stamp])
     wb.save(path)
     return path

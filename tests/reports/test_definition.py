@@ -74,3 +74,12 @@ def test_yaml_syntax_errors_give_line_and_column(tmp_path):
     path = write(tmp_path, "name: [unclosed\ntitle: x\n")
     with pytest.raises(DefinitionError, match=r"test_report.yaml: line \d+, column \d+"):
         load_definition(path)
+
+
+def test_scheduled_runs_report_on_the_previous_day_unless_told_otherwise():
+    from datetime import date
+
+    reports = load_all()
+    assert reports["gmp_daily_load_summary"].default_as_of(date(2026, 11, 28)) == \
+        date(2026, 11, 27)
+    assert reports["fx_rates_snapshot"].default_as_of(date(2026, 11, 28)) == date(2026, 11, 28)

@@ -80,5 +80,15 @@ def test_pdf_has_title_parameters_rows_and_page_numbers(data, tmp_path):
 def test_wide_tables_are_landscape_and_narrow_ones_portrait(data):
     assert "A4 portrait" in render_html(data, "t", GENERATED)
     wide = ReportData(data.columns + [ReportColumn(f"x{i}", f"X{i}") for i in range(3)],
-                      [row + ("a", "b", "c") for row in data.rows])
+                      [row + ("a" * 30, "b" * 30, "c" * 30) for row in data.rows])
     assert "A4 landscape" in render_html(wide, "t", GENERATED)
+
+
+def test_overlong_values_are_cut_to_fit_the_page(data):
+    long = ReportData(data.columns + [ReportColumn("note", "Note")],
+                      [row + ("word " * 100,) for row in data.rows])
+    html = render_html(long, "t", GENERATED)
+    assert "A4 landscape" in html
+    assert "\u2026" in html  # truncated with an ellipsis
+    block = html.split('<pre class="rows">')[1].split("</pre>")[0]
+    assert max(len(line) for line in block.splitlines()) <= 198
