@@ -394,8 +394,11 @@ class HiveWarehouse(Warehouse):
                          record: LoadRecord) -> int:
         """Write the day's file and rename it into place, then record the load.
 
-        If recording the load fails, the previous file of the day (or none) is
-        put back, so the load is all or nothing for readers too.
+        Readers see the previous file or the new one, never part of one. If
+        recording the load fails, the previous file of the day (or none) is put
+        back, so a failed attempt leaves nothing behind; only a reader of a day
+        already registered who queries in the moment between the two renames
+        can see the new rows.
         """
         if data.column_names != feed.column_names:
             raise ValueError(
@@ -415,7 +418,10 @@ class HiveWarehouse(Warehouse):
             previous = None
             if target.exists():
                 previous = stage / "previous"
-                os.link(target, previous)  # keeps the old file while the new one replaces it
+                try:  # keeps the old file while the new one replaces it
+                    os.link(target, previous)
+                except OSError:  # a file system without hard links: keep a copy
+                    shutil.copy2(target, previous)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staged, target)
             try:
@@ -452,11 +458,18 @@ class HiveWarehouse(Warehouse):
         return f"{self.engine}: {table} partition business_date={business_date} registered"
 
     def partitions(self, feed: Feed) -> list[date]:
-        """The registered days of ``feed`` (what readers can see), from the file layout's names."""
+        """The registered days of ``feed`` (what readers can see)."""
         rows = self.query(f"SHOW PARTITIONS {SCHEMA}.{feed.table}")
         days = []
         for row in rows:
-            text = str(next(iter(row.values())))
+            if "business_date" in row:  # Impala: one column per key, and a Total row
+                value = row["business_date"]
+                if isinstance(value, date):
+                    days.append(value)
+                elif str(value)[:4].isdigit():
+                    days.append(date.fromisoformat(str(value)[:10]))
+                continue
+            text = str(next(iter(row.values())))  # Hive, Spark: business_date=YYYY-MM-DD
             if text.startswith("business_date="):
                 days.append(date.fromisoformat(text.split("=", 1)[1]))
         return sorted(days)
