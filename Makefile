@@ -21,7 +21,7 @@ export AIRFLOW__API__PORT ?= 8080
 export AIRFLOW_CONN_SMTP_DEFAULT ?= {"conn_type": "smtp", "host": "127.0.0.1", "port": $(CISTRADE_SMTP_PORT), "extra": {"disable_ssl": true, "disable_tls": true, "from_email": "cistrade@localhost", "timeout": 10, "retry_limit": 1}}
 export UV_LINK_MODE := copy
 
-.PHONY: help env system-deps airflow-init demo test lint bench airflow smtp-start smtp-stop clean
+.PHONY: help env system-deps hiveserver airflow-init demo test lint bench airflow smtp-start smtp-stop clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	@touch $@
 
 env: system-deps $(VENV)/.synced  ## Create .venv from the lock file
+
+hiveserver: env  ## Install the local HiveServer2 of the tests (Spark Thrift Server, pinned in uv.lock)
+	@UV=$(UV) bash scripts/ensure-hiveserver.sh
 
 $(AIRFLOW_HOME)/.migrated: $(VENV)/.synced
 	@mkdir -p $(AIRFLOW_HOME)
@@ -54,7 +57,7 @@ smtp-stop:  ## Stop the local SMTP server
 demo: airflow-init smtp-start  ## Run the platform's main job end to end on the embedded default
 	@bash scripts/demo.sh
 
-test: env  ## Run the linter and every test
+test: env hiveserver  ## Run the linter and every test (starts a local HiveServer2, needs Java)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
@@ -62,12 +65,13 @@ lint: env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check . || true
 
-bench: airflow-init  ## Run the benchmarks (figures go to docs/benchmarks.md by hand)
+bench: airflow-init hiveserver  ## Run the benchmarks (figures go to docs/benchmarks.md by hand)
 	$(BIN)/python -m bench
 
 airflow: airflow-init smtp-start  ## Start the Airflow UI on http://127.0.0.1:8080 (Ctrl-C stops it)
 	@bash scripts/airflow.sh
 
-clean:  ## Remove .cistrade/ (warehouse, outbox, Airflow DB) but keep .venv
+clean:  ## Remove .cistrade/ (warehouse, outbox, Airflow DB) but keep .venv and the HiveServer2
 	@bash scripts/smtp.sh stop || true
-	rm -rf $(CISTRADE_HOME)
+	@if [ -d $(CISTRADE_HOME) ]; then \
+	  find $(CISTRADE_HOME) -mindepth 1 -maxdepth 1 ! -name hiveserver -exec rm -rf {} +; fi

@@ -44,11 +44,10 @@ def wait_for_file(feed: str, params=None, logical_date=None) -> PokeReturnValue:
     """Done when the feed's control file is in the landing directory."""
     from datetime import date
 
-    from cistrade_airflow import settings_from_airflow
-    from cistrade_core.gmp.pipeline import GmpLoad
+    from cistrade_airflow.warehouse import gmp_load_from_airflow
 
     day = date.fromisoformat(_context_date(params, logical_date))
-    waiting = GmpLoad(settings_from_airflow()).check_arrival(feed, day)
+    waiting = gmp_load_from_airflow().check_arrival(feed, day)
     if waiting is not None:
         print(f"{feed} {day}: {waiting.status}: {waiting.reason}")
     return PokeReturnValue(is_done=waiting is None)
@@ -61,11 +60,10 @@ def validate(feed: str, params=None, logical_date=None) -> dict:
 
     from airflow.sdk.exceptions import AirflowFailException
 
-    from cistrade_airflow import settings_from_airflow
-    from cistrade_core.gmp.pipeline import GmpLoad
+    from cistrade_airflow.warehouse import gmp_load_from_airflow
 
     day = date.fromisoformat(_context_date(params, logical_date))
-    outcome = GmpLoad(settings_from_airflow()).validate(
+    outcome = gmp_load_from_airflow().validate(
         feed, day, accept_row_count_change=bool(params.get("accept_row_count_change")))
     print(outcome.line())
     for line in outcome.problems:
@@ -94,11 +92,10 @@ def load(feed: str, params=None, logical_date=None) -> dict:
     """Replace the day's rows of the feed's table, atomically."""
     from datetime import date
 
-    from cistrade_airflow import settings_from_airflow
-    from cistrade_core.gmp.pipeline import GmpLoad
+    from cistrade_airflow.warehouse import gmp_load_from_airflow
 
     day = date.fromisoformat(_context_date(params, logical_date))
-    outcome = GmpLoad(settings_from_airflow()).load(feed, day)
+    outcome = gmp_load_from_airflow().load(feed, day)
     print(outcome.line())
     return outcome.to_json()
 
@@ -108,11 +105,10 @@ def refresh(feed: str, params=None, logical_date=None) -> str:
     """Make the loaded day visible to readers of the warehouse."""
     from datetime import date
 
-    from cistrade_airflow import settings_from_airflow
-    from cistrade_core.gmp.pipeline import GmpLoad
+    from cistrade_airflow.warehouse import gmp_load_from_airflow
 
     day = date.fromisoformat(_context_date(params, logical_date))
-    done = GmpLoad(settings_from_airflow()).refresh(feed, day)
+    done = gmp_load_from_airflow().refresh(feed, day)
     print(done)
     return done
 

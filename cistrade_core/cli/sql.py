@@ -7,6 +7,14 @@ import click
 from cistrade_core.config import SQL_DIR
 
 
+def _generated() -> dict[str, str]:
+    """Every generated file under ``sql/``, relative path -> text."""
+    from cistrade_core.warehouse.ddl import render_all
+    from cistrade_core.warehouse.hive_ddl import rendered_files
+
+    return {"duckdb/gmp_feed_tables.sql": render_all("duckdb"), **rendered_files()}
+
+
 @click.group()
 def sql() -> None:
     """DDL generated from the feed definitions."""
@@ -15,15 +23,18 @@ def sql() -> None:
 @sql.command()
 @click.option("--check", is_flag=True, help="Fail if the files in sql/ are out of date.")
 def render(check: bool) -> None:
-    """Write sql/duckdb/gmp_feed_tables.sql from the feed definitions."""
-    from cistrade_core.warehouse.ddl import render_all
-
-    target = SQL_DIR / "duckdb" / "gmp_feed_tables.sql"
-    text = render_all("duckdb")
+    """Write the gmp_feed_tables.sql files (DuckDB, Hive, Impala) from the feed definitions."""
+    stale = []
+    for relative, text in _generated().items():
+        target = SQL_DIR / relative
+        if check:
+            if not target.exists() or target.read_text() != text:
+                stale.append(str(target))
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+        click.echo(f"wrote {target}")
+    if stale:
+        raise click.ClickException(f"out of date: {', '.join(stale)}: run `cistrade sql render`")
     if check:
-        if not target.exists() or target.read_text() != text:
-            raise click.ClickException(f"{target} is out of date: run `cistrade sql render`")
-        click.echo(f"{target} is up to date")
-        return
-    target.write_text(text)
-    click.echo(f"wrote {target}")
+        click.echo("sql/ is up to date")

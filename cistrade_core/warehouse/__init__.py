@@ -3,23 +3,49 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 from cistrade_core.config import Settings, get_settings
 from cistrade_core.warehouse.base import Transaction, Warehouse, WriteConflict
 from cistrade_core.warehouse.records import LoadRecord, LoadStatus
 
+ENGINES = ("duckdb", "hive", "impala")
 
-def get_warehouse(settings: Settings | None = None) -> Warehouse:
-    """The warehouse named by ``CISTRADE_WAREHOUSE`` (default ``duckdb``)."""
+
+def get_warehouse(settings: Settings | None = None,
+                  connect: Callable[[], Any] | None = None) -> Warehouse:
+    """The warehouse named by ``CISTRADE_WAREHOUSE`` (default ``duckdb``).
+
+    ``hive`` and ``impala`` take ``connect``, a factory of DB-API connections (the
+    Airflow glue passes its hooks' ``get_conn``); without it they connect with
+    PyHive / impyla from the ``CISTRADE_HIVE_*`` / ``CISTRADE_IMPALA_*`` variables.
+    """
     settings = settings or get_settings()
     engine = os.environ.get("CISTRADE_WAREHOUSE", "duckdb")
     if engine == "duckdb":
         from cistrade_core.warehouse.duckdb_backend import DuckDBWarehouse
 
         return DuckDBWarehouse(settings.warehouse_path)
-    raise ValueError(f"unknown warehouse engine {engine!r} (CISTRADE_WAREHOUSE); known: duckdb")
+    if engine in ("hive", "impala"):
+        from cistrade_core.warehouse.hive_backend import (
+            GmpDataLayout,
+            HiveServer2Config,
+            HiveWarehouse,
+            ImpalaConfig,
+            ImpalaWarehouse,
+        )
+
+        layout = GmpDataLayout.from_env(settings)
+        if engine == "hive":
+            return HiveWarehouse(connect or HiveServer2Config.from_env().connect, layout)
+        return ImpalaWarehouse(connect or ImpalaConfig.from_env().connect, layout)
+    raise ValueError(
+        f"unknown warehouse engine {engine!r} (CISTRADE_WAREHOUSE); known: {', '.join(ENGINES)}"
+    )
 
 
 __all__ = [
-    "LoadRecord", "LoadStatus", "Transaction", "Warehouse", "WriteConflict", "get_warehouse",
+    "ENGINES", "LoadRecord", "LoadStatus", "Transaction", "Warehouse", "WriteConflict",
+    "get_warehouse",
 ]
