@@ -71,11 +71,14 @@ def make_report_dag(definition: ReportDefinition):
     def report_dag():
         @task
         def build(**context) -> str:
+            import os
             from datetime import date
 
             from cistrade_airflow import settings_from_airflow
             from cistrade_core.reports.runner import build_report
 
+            # Task processes run the task runner's threads: no forked PDF render workers here.
+            os.environ.setdefault("CISTRADE_PDF_WORKERS", "1")
             day = date.fromisoformat(_as_of(context, definition))
             run = build_report(definition, day, formats=context["params"].get("formats"),
                                settings=settings_from_airflow())

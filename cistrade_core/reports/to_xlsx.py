@@ -2,6 +2,10 @@
 
 Written in openpyxl's write-only (streaming) mode, which keeps large reports fast
 and small in memory; cell formats come from one named style per column type.
+
+A write-only sheet serialises each row as it is appended, so every formatted column
+reuses one styled cell: only its value changes from row to row, instead of a new cell
+being created and styled for every value.
 """
 
 from __future__ import annotations
@@ -72,16 +76,22 @@ def write_xlsx(data: ReportData, path: Path, title: str, generated_at: datetime)
 
     ws.append([header_cell(c.label) for c in data.columns])
     kinds = [c.kind for c in data.columns]
-    for row in data.rows:
-        cells = []
-        for value, kind, style in zip(row, kinds, column_styles, strict=True):
-            if style is None or value is None:
-                cells.append(_cell_value(value, kind))
-                continue
-            cell = WriteOnlyCell(ws, _cell_value(value, kind))
+    styled: list[WriteOnlyCell | None] = []
+    for style in column_styles:
+        cell = None
+        if style is not None:
+            cell = WriteOnlyCell(ws)
             cell.style = style
-            cells.append(cell)
-        ws.append(cells)
+        styled.append(cell)
+    for row in data.rows:
+        cells: list[object] = []
+        for value, kind, cell in zip(row, kinds, styled, strict=True):
+            if cell is None or value is None:
+                cells.append(_cell_value(value, kind))
+            else:
+                cell.value = _cell_value(value, kind)
+                cells.append(cell)
+        ws.append(cells)  # written out here, so the styled cells can take the next row
 
     params = wb.create_sheet("Parameters")
     params.column_dimensions["A"].width = 18

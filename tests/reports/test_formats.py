@@ -92,3 +92,33 @@ def test_overlong_values_are_cut_to_fit_the_page(data):
     assert "\u2026" in html  # truncated with an ellipsis
     block = html.split('<pre class="rows">')[1].split("</pre>")[0]
     assert max(len(line) for line in block.splitlines()) <= 198
+
+
+def _page_texts(path) -> list[str]:
+    from pypdf import PdfReader
+
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
+def test_pdf_rendered_in_parallel_parts_is_numbered_as_one_document(data, tmp_path):
+    texts = _page_texts(write_pdf(data, tmp_path / "r.pdf", "Test report", GENERATED, workers=2))
+    assert len(texts) == 2
+    assert "Test report" in texts[0] and "business date" in texts[0]
+    assert "business date" not in texts[1]  # the title block only opens the report
+    for n, text in enumerate(texts, start=1):
+        assert f"Page {n} of 2" in text
+        assert "Pair" in text and "Mid" in text
+    joined = "\n".join(texts)
+    assert "PAIR000" in joined and "PAIR119" in joined and "Zürich ünïcode" in joined
+
+
+def test_pdf_parts_that_overflow_fall_back_to_one_rendering(data, tmp_path, monkeypatch):
+    from cistrade_core.reports import to_pdf
+
+    # more lines per block than a page holds: the expected page count is wrong
+    monkeypatch.setattr(to_pdf, "ROWS_PER_PAGE", {False: (100, 100), True: (100, 100)})
+    rows = ReportData(data.columns, data.rows * 3, data.parameters)
+    texts = _page_texts(write_pdf(rows, tmp_path / "r.pdf", "Test report", GENERATED, workers=2))
+    assert len(texts) > 4  # 4 blocks of 100 lines, each over a page
+    for n, text in enumerate(texts, start=1):
+        assert f"Page {n} of {len(texts)}" in text
