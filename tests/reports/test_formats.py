@@ -122,3 +122,13 @@ def test_pdf_parts_that_overflow_fall_back_to_one_rendering(data, tmp_path, monk
     assert len(texts) > 4  # 4 blocks of 100 lines, each over a page
     for n, text in enumerate(texts, start=1):
         assert f"Page {n} of {len(texts)}" in text
+
+
+def test_pdf_worker_processes_can_be_capped(monkeypatch):
+    from cistrade_core.reports import to_pdf
+
+    monkeypatch.setenv("CISTRADE_PDF_WORKERS", "1")
+    assert to_pdf._default_workers(500) == 1
+    monkeypatch.setenv("CISTRADE_PDF_WORKERS", "2")
+    assert to_pdf._default_workers(500) == 2
+    assert to_pdf._default_workers(5) == 1  # too few pages to split
