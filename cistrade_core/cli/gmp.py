@@ -128,7 +128,7 @@ def summary(day: date | None) -> None:
     settings = get_settings()
     warehouse = get_warehouse(settings)
     warehouse.ensure_gmp_schema()
-    click.echo(f"Warehouse: {settings.warehouse_path}")
+    click.echo(f"Warehouse: {warehouse!r}")
     for name, counts in warehouse.table_counts().items():
         current = warehouse.query(
             f"SELECT max(business_date) AS d FROM gmp_cis.gmp_cis_sta_dly_{name}")[0]["d"]
