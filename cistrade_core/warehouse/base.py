@@ -8,7 +8,7 @@ placeholders; values are always bound as parameters, never formatted in.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, date, datetime
 from typing import Any
@@ -17,14 +17,28 @@ import pyarrow as pa
 
 from cistrade_core.feeds import Feed
 from cistrade_core.warehouse.records import LoadRecord, LoadStatus
+from cistrade_core.warehouse.tables import table_spec, where_sql
 
 
 class WriteConflict(Exception):
     """A concurrent transaction changed the same rows first; this one was rolled back."""
 
 
+Rows = Sequence[Mapping[str, Any]]
+
+
 class Transaction(ABC):
-    """Statements run in one transaction (see :meth:`Warehouse.transaction`)."""
+    """A unit of work (see :meth:`Warehouse.transaction`).
+
+    Reads are SQL (``query``); writes to the transactional tables (core, FX,
+    reports; :mod:`cistrade_core.warehouse.tables`) are the row operations below,
+    which every engine implements: DuckDB as SQL in a real transaction, Impala as
+    Kudu ``UPSERT``/``INSERT``/``DELETE`` after claiming the rows, Hive as appends
+    to row logs. ``where`` maps columns to values (``=``; ``None`` means
+    ``IS NULL``; :class:`~cistrade_core.warehouse.tables.Lt` means ``<``).
+    Engines without transactions apply the writes when the unit of work ends, so
+    a read inside it does not see its own writes.
+    """
 
     @abstractmethod
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
@@ -35,6 +49,89 @@ class Transaction(ABC):
     def execute_update(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run an ``UPDATE`` or ``DELETE`` and return how many rows it changed."""
         raise NotImplementedError(f"{type(self).__name__} does not report changed rows")
+
+    # -- row operations ----------------------------------------------------------------------
+    @abstractmethod
+    def insert(self, table: str, rows: Rows) -> None:
+        """Add new rows; a key that exists already raises :class:`WriteConflict`."""
+
+    @abstractmethod
+    def insert_new(self, table: str, rows: Rows) -> list[Mapping[str, Any]]:
+        """Add the rows whose key is not there yet; return those rows."""
+
+    @abstractmethod
+    def upsert(self, table: str, rows: Rows) -> None:
+        """Insert each row, or replace the row with its key."""
+
+    @abstractmethod
+    def update(self, table: str, changes: Mapping[str, Any], where: Mapping[str, Any]) -> int:
+        """Set ``changes`` on the rows matching ``where``; return how many matched.
+
+        Two units of work updating the same row from the same state: one wins,
+        the other raises :class:`WriteConflict`.
+        """
+
+    @abstractmethod
+    def delete(self, table: str, where: Mapping[str, Any]) -> int:
+        """Delete the rows matching ``where``; return how many there were."""
+
+
+class SqlRowOperations(Transaction):
+    """The row operations as plain SQL, for engines with transactions (DuckDB)."""
+
+    chunk_rows = 500
+
+    def insert(self, table: str, rows: Rows) -> None:
+        self._insert(table, rows, "")
+
+    def insert_new(self, table: str, rows: Rows) -> list[Mapping[str, Any]]:
+        spec = table_spec(table)
+        written = self._insert(table, rows, "ON CONFLICT DO NOTHING RETURNING "
+                               + ", ".join(spec.key))
+        keys = {tuple(r[c] for c in spec.key) for r in written}
+        return [row for row in rows if spec.key_of(dict(row)) in keys]
+
+    def upsert(self, table: str, rows: Rows) -> None:
+        spec = table_spec(table)
+        if not rows:
+            return
+        others = [c for c in rows[0] if c not in spec.key]
+        action = ("DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in others)
+                  if others else "DO NOTHING")
+        self._insert(table, rows, f"ON CONFLICT ({', '.join(spec.key)}) {action}")
+
+    def _insert(self, table: str, rows: Rows, tail: str) -> list[dict[str, Any]]:
+        spec = table_spec(table)
+        if not rows:
+            return []
+        columns = list(rows[0])
+        spec.check_columns(columns)
+        one = "(" + ", ".join("?" for _ in columns) + ")"
+        out: list[dict[str, Any]] = []
+        for start in range(0, len(rows), self.chunk_rows):
+            chunk = rows[start:start + self.chunk_rows]
+            sql = (f"INSERT INTO {spec.qualified} ({', '.join(columns)}) VALUES "
+                   + ", ".join(one for _ in chunk) + (f" {tail}" if tail else ""))
+            params = [row[c] for row in chunk for c in columns]
+            if "RETURNING" in tail:
+                out += self.query(sql, params)
+            else:
+                self.execute(sql, params)
+        return out
+
+    def update(self, table: str, changes: Mapping[str, Any], where: Mapping[str, Any]) -> int:
+        spec = table_spec(table)
+        spec.check_columns([*changes, *where])
+        condition, params = where_sql(dict(where))
+        assignments = ", ".join(f"{c} = ?" for c in changes)
+        return self.execute_update(f"UPDATE {spec.qualified} SET {assignments} WHERE {condition}",
+                                   [*changes.values(), *params])
+
+    def delete(self, table: str, where: Mapping[str, Any]) -> int:
+        spec = table_spec(table)
+        spec.check_columns(where)
+        condition, params = where_sql(dict(where))
+        return self.execute_update(f"DELETE FROM {spec.qualified} WHERE {condition}", params)
 
 
 class Warehouse(ABC):
@@ -70,6 +167,23 @@ class Warehouse(ABC):
     @abstractmethod
     def run_sql_file(self, name: str) -> None:
         """Run the engine's ``sql/<engine>/<name>`` script (idempotent DDL)."""
+
+    @abstractmethod
+    def ensure_store_schema(self) -> None:
+        """Create the transactional tables (core, FX, reports) if missing."""
+
+    # -- row operations, each its own unit of work ------------------------------------------
+    def insert(self, table: str, rows: Rows) -> None:
+        with self.transaction() as tx:
+            tx.insert(table, rows)
+
+    def upsert(self, table: str, rows: Rows) -> None:
+        with self.transaction() as tx:
+            tx.upsert(table, rows)
+
+    def update(self, table: str, changes: Mapping[str, Any], where: Mapping[str, Any]) -> int:
+        with self.transaction() as tx:
+            return tx.update(table, changes, where)
 
     # -- GMP reference data ---------------------------------------------------------------
     @abstractmethod

@@ -17,6 +17,7 @@ from cistrade_core.config import SQL_DIR
 from cistrade_core.feeds import FEEDS, Feed
 from cistrade_core.warehouse.base import (
     INSERT_LOAD_HISTORY,
+    SqlRowOperations,
     Transaction,
     Warehouse,
     WriteConflict,
@@ -26,6 +27,9 @@ from cistrade_core.warehouse.ddl import SCHEMA, cast_expression, render_all
 from cistrade_core.warehouse.records import LoadRecord
 
 log = logging.getLogger(__name__)
+
+#: The DDL of the transactional tables (their Kudu twins: sql/impala/kudu_tables.sql).
+STORE_DDL = ("core_tables.sql", "fx_tables.sql", "report_tables.sql")
 
 
 def _is_lock_conflict(exc: BaseException) -> bool:
@@ -40,7 +44,7 @@ def _is_write_conflict(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.ConstraintException) and "duplicate key" in text
 
 
-class _DuckTransaction(Transaction):
+class _DuckTransaction(SqlRowOperations):
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
 
@@ -134,6 +138,11 @@ class DuckDBWarehouse(Warehouse):
         script = (SQL_DIR / "duckdb" / name).read_text()
         with self.connect() as con:
             con.execute(script)
+
+    def ensure_store_schema(self) -> None:
+        with self.connect() as con:
+            for name in STORE_DDL:
+                con.execute((SQL_DIR / "duckdb" / name).read_text())
 
     def ensure_gmp_schema(self) -> None:
         with self.connect() as con:

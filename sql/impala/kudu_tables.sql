@@ -13,7 +13,10 @@
 --    to 2031 exist; add a year with sql/impala/kudu_add_year.sql before it starts;
 --  * there are no UNIQUE, CHECK or FOREIGN KEY constraints: the library enforces
 --    them (login uniqueness, status values, references);
---  * writes are UPSERT (by key) or INSERT, in batches, through Impala.
+--  * writes are UPSERT (by key) or INSERT, in batches, through Impala;
+--  * there are no multi-statement transactions: a unit of work first claims the
+--    rows it changes in cis_row_claim (an INSERT keeps only the first claim of a
+--    key), then writes (see cistrade_core.warehouse.rowstore).
 
 CREATE DATABASE IF NOT EXISTS gmp_cis;
 
@@ -217,8 +220,153 @@ RANGE (provider_ts) (
 )
 STORED AS KUDU;
 
--- The current rate of each pair: its newest rate; on equal provider timestamps
--- Bloomberg, the primary source, wins.
+-- ACL sessions: the SHA-256 of the token, never the token ------------------------------
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_session (
+    session_id   STRING    NOT NULL COMMENT 'SHA-256 of the token',
+    user_id      BIGINT    NOT NULL,
+    user_login   STRING    NOT NULL,
+    session_data STRING    NOT NULL COMMENT 'JSON: user, primary group, permission map',
+    created_at   TIMESTAMP NOT NULL,
+    expires_at   TIMESTAMP NOT NULL,
+    revoked_at   TIMESTAMP,
+    PRIMARY KEY (session_id)
+)
+PARTITION BY HASH (session_id) PARTITIONS 2
+STORED AS KUDU;
+
+-- Notification outbox: written with the workflow step, sent after it -------------------
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_notification (
+    notification_id   STRING    NOT NULL,
+    event             STRING    NOT NULL,
+    portfolio_code    STRING,
+    portfolio_version BIGINT,
+    recipients        STRING    NOT NULL COMMENT 'comma-separated addresses',
+    subject           STRING    NOT NULL,
+    body_text         STRING    NOT NULL,
+    body_html         STRING    NOT NULL,
+    dedupe_key        STRING    COMMENT 'unique; enforced by the library',
+    status            STRING    NOT NULL
+        COMMENT 'PENDING, SENDING, SENT, SPOOLED or NO_RECIPIENTS',
+    attempts          INT       NOT NULL,
+    error             STRING,
+    spool_file        STRING,
+    message_id        STRING,
+    created_at        TIMESTAMP NOT NULL,
+    sent_at           TIMESTAMP,
+    PRIMARY KEY (notification_id)
+)
+PARTITION BY HASH (notification_id) PARTITIONS 2
+STORED AS KUDU;
+
+-- FX rates that were not stored as good: rejected, or held back after a jump ------------
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_fx_rate_held (
+    run_id        STRING         NOT NULL,
+    pair          STRING         NOT NULL,
+    source        STRING         NOT NULL,
+    source_id     STRING,
+    bid           DECIMAL(24,10),
+    ask           DECIMAL(24,10),
+    mid           DECIMAL(24,10),
+    provider_ts   TIMESTAMP,
+    disposition   STRING         NOT NULL COMMENT 'held, rejected or released',
+    check_name    STRING         NOT NULL,
+    detail        STRING         NOT NULL,
+    reference_mid DECIMAL(24,10) COMMENT 'the stored mid a jump was measured against',
+    recorded_at   TIMESTAMP      NOT NULL,
+    PRIMARY KEY (run_id, pair, source)
+)
+PARTITION BY HASH (run_id) PARTITIONS 2
+STORED AS KUDU;
+
+-- One row per provider call of an FX load run: the feed-health record -------------------
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_fx_feed_health (
+    run_id          STRING    NOT NULL,
+    provider        STRING    NOT NULL,
+    role            STRING    NOT NULL COMMENT 'primary, fallback or backup',
+    started_at      TIMESTAMP NOT NULL,
+    finished_at     TIMESTAMP NOT NULL,
+    pairs_requested INT       NOT NULL,
+    pairs_received  INT       NOT NULL,
+    pairs_good      INT       NOT NULL,
+    pairs_stored    INT       NOT NULL,
+    pairs_rejected  INT       NOT NULL,
+    pairs_held      INT       NOT NULL,
+    attempts        INT       NOT NULL,
+    retries         INT       NOT NULL,
+    outcome         STRING    NOT NULL,
+    error           STRING,
+    PRIMARY KEY (run_id, provider)
+)
+PARTITION BY HASH (run_id) PARTITIONS 2
+STORED AS KUDU;
+
+-- One row per FX load run ----------------------------------------------------------------
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_fx_load_run (
+    run_id              STRING    NOT NULL,
+    primary_provider    STRING    NOT NULL,
+    started_at          TIMESTAMP NOT NULL,
+    finished_at         TIMESTAMP NOT NULL,
+    status              STRING    NOT NULL COMMENT 'ok, degraded or outage',
+    pairs_requested     INT       NOT NULL,
+    pairs_fresh         INT       NOT NULL,
+    pairs_stored        INT       NOT NULL,
+    pairs_from_fallback INT       NOT NULL,
+    pairs_missing       INT       NOT NULL,
+    message             STRING    NOT NULL,
+    PRIMARY KEY (run_id)
+)
+PARTITION BY HASH (run_id) PARTITIONS 2
+STORED AS KUDU;
+
+-- Every alert the FX load raised, sent or not ---------------------------------------------
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_fx_alert (
+    run_id     STRING    NOT NULL,
+    kind       STRING    NOT NULL,
+    raised_at  TIMESTAMP NOT NULL,
+    provider   STRING,
+    subject    STRING    NOT NULL,
+    recipients STRING    NOT NULL,
+    sent       BOOLEAN   NOT NULL,
+    error      STRING,
+    PRIMARY KEY (run_id, kind, raised_at)
+)
+PARTITION BY HASH (run_id) PARTITIONS 2
+STORED AS KUDU;
+
+-- Every report run and its delivery ---------------------------------------------------------
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_report_run (
+    report      STRING    NOT NULL,
+    recorded_at TIMESTAMP NOT NULL,
+    as_of       DATE      NOT NULL,
+    formats     STRING    NOT NULL,
+    folder      STRING    NOT NULL,
+    row_count   BIGINT    NOT NULL,
+    recipients  STRING,
+    sent        BOOLEAN   COMMENT 'null: built, not mailed',
+    zipped      BOOLEAN,
+    error       STRING,
+    PRIMARY KEY (report, recorded_at)
+)
+PARTITION BY HASH (report) PARTITIONS 2
+STORED AS KUDU;
+
+-- Row claims: optimistic concurrency without transactions. A unit of work inserts
+-- one claim per row it creates or changes, keyed by the row and the state it saw;
+-- Kudu keeps the first INSERT of a key, so of two writers that saw the same state
+-- only one finds its own claim and goes on. Claims older than a minute no longer block.
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_row_claim (
+    claim_id   STRING    NOT NULL COMMENT 'SHA-256 of table, row key and the state seen',
+    table_name STRING    NOT NULL,
+    row_key    STRING    NOT NULL COMMENT 'JSON list of the key values',
+    claimed_by STRING    NOT NULL COMMENT 'the unit of work',
+    claimed_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (claim_id)
+)
+PARTITION BY HASH (claim_id) PARTITIONS 2
+STORED AS KUDU;
+
+-- The current rate of each pair: its newest good rate, where Bloomberg, the primary
+-- source, has a 5-minute head start (as in sql/duckdb/fx_tables.sql).
 CREATE VIEW IF NOT EXISTS gmp_cis.cis_fx_rate_current AS
 SELECT pair, base_ccy, quote_ccy, bid, ask, mid, provider_ts, source, source_id, run_id,
        loaded_at
@@ -226,7 +374,9 @@ FROM (
     SELECT r.*,
            row_number() OVER (
                PARTITION BY pair
-               ORDER BY provider_ts DESC, CASE source WHEN 'bloomberg' THEN 0 ELSE 1 END
+               ORDER BY CASE source WHEN 'bloomberg' THEN provider_ts + INTERVAL 5 MINUTES
+                                         ELSE provider_ts END DESC,
+                        provider_ts DESC
            ) AS rank_in_pair
     FROM gmp_cis.cis_fx_rate AS r
 ) AS ranked
