@@ -44,6 +44,7 @@ from cistrade_core.warehouse.ddl import SCHEMA
 from cistrade_core.warehouse.hive_ddl import DATA_URI_VARIABLE, FEED_TABLES_FILE
 from cistrade_core.warehouse.pool import ConnectionPool
 from cistrade_core.warehouse.records import LoadRecord
+from cistrade_core.warehouse.rowstore import KuduRowWriter, LogRowWriter, RowUnitOfWork, RowWriter
 from cistrade_core.warehouse.sqltext import (
     HIVE,
     IMPALA,
@@ -264,19 +265,6 @@ def fetch_rows(cursor: Any) -> list[dict[str, Any]]:
     ]
 
 
-class _HiveTransaction(Transaction):
-    """Statements on one connection, in order. HiveServer2 has no rollback."""
-
-    def __init__(self, warehouse: HiveWarehouse, conn: Any) -> None:
-        self.warehouse, self.conn = warehouse, conn
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.warehouse._run(self.conn, sql, params)
-
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        return self.warehouse._run(self.conn, sql, params, fetch=True)
-
-
 # -- the warehouse --------------------------------------------------------------------------
 
 class HiveWarehouse(Warehouse):
@@ -319,15 +307,43 @@ class HiveWarehouse(Warehouse):
         with self.pool.connection() as conn:
             return self._run(conn, sql, params, fetch=True)
 
+    @property
+    def row_writer(self) -> RowWriter:
+        """How this engine writes the transactional tables: row logs on plain Hive."""
+        return LogRowWriter(self.dialect)
+
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        """The statements run in order on one connection, each committed as it runs.
+        """A unit of work on one connection: reads at once, writes when it ends.
 
-        Hive and Impala have no multi-statement transactions on these tables; the
-        GMP load gets its all-or-nothing from the file rename instead.
+        Hive and Impala have no multi-statement transactions; the unit claims the
+        rows it changes, then writes (:mod:`cistrade_core.warehouse.rowstore`).
+        The GMP load gets its all-or-nothing from the file rename instead.
         """
         with self.pool.connection() as conn:
-            yield _HiveTransaction(self, conn)
+            unit = RowUnitOfWork(
+                lambda sql, params: self._run(conn, sql, params, fetch=True),
+                lambda statement: self._run(conn, statement),
+                self.row_writer,
+            )
+            yield unit
+            unit.commit()
+
+    def ensure_store_schema(self) -> None:
+        """Create the transactional tables (core, FX, reports) and views if any is missing."""
+        from cistrade_core.warehouse.tables import table_specs
+
+        if set(table_specs()) <= self.existing_tables():
+            return
+        statements = self.row_writer.schema_statements()
+        try:
+            with self.pool.connection() as conn:
+                for statement in statements:
+                    self._run(conn, statement)
+        except Exception:
+            if not set(table_specs()) <= self.existing_tables():
+                raise
+            log.info("transactional tables were created concurrently by another process")
 
     def run_sql_file(self, name: str, params: Mapping[str, Any] | None = None,
                      variables: Mapping[str, str] | None = None) -> list[str]:
@@ -339,8 +355,8 @@ class HiveWarehouse(Warehouse):
         path = self.sql_dir / name
         if not path.exists():
             raise FileNotFoundError(
-                f"{path}: no {self.engine} version of {name}; the {self.engine} engine holds the "
-                "GMP reference data only (the FX, core and report stores run on duckdb)"
+                f"{path}: no {self.engine} version of {name}; the transactional tables are "
+                "created by ensure_store_schema()"
             )
         script = path.read_text()
         variables = {DATA_URI_VARIABLE: self.layout.uri, **(variables or {})}
@@ -494,6 +510,11 @@ class ImpalaWarehouse(HiveWarehouse):
 
     engine = "impala"
     dialect = IMPALA
+
+    @property
+    def row_writer(self) -> RowWriter:
+        """Kudu tables through Impala: UPSERT, INSERT and DELETE by key."""
+        return KuduRowWriter(self.dialect)
 
     def _loaded_before(self, feed: Feed, business_date: date) -> bool:
         rows = self.query(

@@ -101,6 +101,10 @@ class LocalHiveServer:
             "--conf", "spark.sql.catalogImplementation=hive",
             "--conf", f"spark.sql.warehouse.dir={self.warehouse_dir}",
             "--conf", "spark.sql.shuffle.partitions=2",
+            # Read Hive Parquet tables the way HiveServer2 does, through the SerDe. Spark's
+            # own Parquet reader keeps each session's file list cached, so a session would
+            # not see rows another session inserted since (HiveServer2 has no such cache).
+            "--conf", "spark.sql.hive.convertMetastoreParquet=false",
             "--conf", "spark.hadoop.javax.jdo.option.ConnectionURL="
                       f"jdbc:derby:;databaseName={work / 'metastore_db'};create=true",
             # Serial GC and the C1 compiler only: on a small machine this halves the

@@ -1,0 +1,381 @@
+"""Units of work on engines without multi-statement transactions (Impala/Kudu, Hive).
+
+A :class:`RowUnitOfWork` reads at once and keeps its writes until the unit ends.
+Then it
+
+1. claims every row it creates or changes: one ``cis_row_claim`` row per
+   (table, key, state it saw), written with ``INSERT``. Kudu keeps only the first
+   row of a key, so of two units that saw the same state one finds its own claim
+   and goes on; the other raises :class:`~cistrade_core.warehouse.base.WriteConflict`
+   having written nothing. A claim older than :data:`CLAIM_TTL` no longer blocks
+   (it belongs to a finished unit, and the same state may come round again);
+2. writes, table by table in the order of the calls, in batches.
+
+A failure between two batches can leave the unit partly written; every write is
+an upsert or an insert of a new key, so running the operation again completes it.
+A unit that raises before it ends writes nothing.
+
+How rows are written is the engine's :class:`RowWriter`: Kudu statements
+through Impala (:class:`KuduRowWriter`), or, on a plain Hive metastore where
+tables cannot change rows, row logs (:class:`LogRowWriter`): each changeable
+table is a Parquet table of row versions, ``<table>__log``, under a view named
+like the table that shows the newest version of each key. Hive gives no atomic
+claim either (two INSERTs of one key both land; the earlier claim wins), so it
+serves one writer at a time; the Kudu engine is the one for concurrent writers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from cistrade_core.ids import sortable_id
+from cistrade_core.warehouse.base import Rows, Transaction, WriteConflict
+from cistrade_core.warehouse.kudu import KUDU_DDL, KuduStore, kudu_tables
+from cistrade_core.warehouse.sqltext import HIVE, IMPALA, Dialect, split_statements
+from cistrade_core.warehouse.tables import TableSpec, matches, table_spec, table_specs, where_sql
+
+log = logging.getLogger(__name__)
+
+CLAIMS = "cis_row_claim"
+CLAIM_TTL = timedelta(minutes=1)
+#: Extra columns of a row log (Hive): version order and deletion marker.
+LOG_SEQ, LOG_DELETED = "row_seq", "row_deleted"
+KEYS_PER_STATEMENT = 200
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-able, engine-independent form of a value (for keys and state hashes)."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value == value.to_integral() else str(value)
+    return value
+
+
+def _row_key(spec: TableSpec, row: Mapping[str, Any]) -> str:
+    return json.dumps([_plain(row[c]) for c in spec.key], separators=(",", ":"))
+
+
+def _state(spec: TableSpec, row: Mapping[str, Any]) -> str:
+    return json.dumps({c: _plain(row.get(c)) for c in spec.columns}, sort_keys=True,
+                      separators=(",", ":"), default=str)
+
+
+def claim_id(spec: TableSpec, row_key: str, state: str) -> str:
+    return hashlib.sha256(f"{spec.name}\0{row_key}\0{state}".encode()).hexdigest()
+
+
+def key_condition(spec: TableSpec, rows: Sequence[Mapping[str, Any]],
+                  literal: Callable[[Any], str]) -> str:
+    """``rows``' keys as a WHERE condition with literals (``k IN (...)`` or ORs of ANDs)."""
+    if len(spec.key) == 1:
+        column = spec.key[0]
+        return f"{column} IN ({', '.join(literal(r[column]) for r in rows)})"
+    return " OR ".join(
+        "(" + " AND ".join(f"{c} = {literal(r[c])}" for c in spec.key) + ")" for r in rows)
+
+
+# -- how an engine writes rows ---------------------------------------------------------------
+
+class RowWriter(ABC):
+    """The statements an engine needs to create the tables and write rows."""
+
+    dialect: Dialect
+
+    @abstractmethod
+    def schema_statements(self) -> list[str]:
+        """Idempotent DDL for every transactional table and view."""
+
+    @abstractmethod
+    def write(self, verb: str, spec: TableSpec, rows: Sequence[Mapping[str, Any]]
+              ) -> list[str]:
+        """Statements that ``insert`` (new keys), ``upsert`` or ``delete`` (by key) ``rows``."""
+
+    def take_over(self, claims: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Statements that replace stale claims by these (engines keeping one row per key)."""
+        return []
+
+
+class KuduRowWriter(RowWriter):
+    """Kudu tables through Impala: ``INSERT``, ``UPSERT`` and ``DELETE`` by key."""
+
+    def __init__(self, dialect: Dialect = IMPALA, batch_size: int = 500) -> None:
+        self.dialect = dialect
+        self.kudu = KuduStore(pool=None, tables=kudu_tables(), batch_size=batch_size,  # type: ignore[arg-type]
+                              dialect=dialect)
+
+    def schema_statements(self) -> list[str]:
+        return split_statements(KUDU_DDL.read_text())
+
+    def write(self, verb: str, spec: TableSpec, rows: Sequence[Mapping[str, Any]]
+              ) -> list[str]:
+        if verb == "delete":
+            return [f"DELETE FROM {spec.qualified} WHERE "
+                    + key_condition(spec, rows[i:i + KEYS_PER_STATEMENT], self.dialect.literal)
+                    for i in range(0, len(rows), KEYS_PER_STATEMENT)]
+        return list(self.kudu.statements(verb.upper(), spec.name, rows))
+
+    def take_over(self, claims: Sequence[Mapping[str, Any]]) -> list[str]:
+        return list(self.kudu.statements("UPSERT", CLAIMS, claims))
+
+
+class LogRowWriter(RowWriter):
+    """Plain Hive tables: append-only tables as they are, the others as row logs."""
+
+    def __init__(self, dialect: Dialect = HIVE, batch_size: int = 500,
+                 max_statement_chars: int = 1_000_000) -> None:
+        self.dialect = dialect
+        self.batch_size = batch_size
+        self.max_statement_chars = max_statement_chars
+
+    @staticmethod
+    def physical(spec: TableSpec) -> str:
+        return spec.qualified if spec.append_only else f"{spec.qualified}__log"
+
+    def schema_statements(self) -> list[str]:
+        statements = ["CREATE DATABASE IF NOT EXISTS gmp_cis"]
+        for spec in table_specs().values():
+            columns = [f"{c} {t}" for c, t in zip(spec.columns, spec.types, strict=True)]
+            if not spec.append_only:
+                columns += [f"{LOG_SEQ} STRING", f"{LOG_DELETED} BOOLEAN"]
+            statements.append(f"CREATE TABLE IF NOT EXISTS {self.physical(spec)} ("
+                              + ", ".join(columns) + ") STORED AS PARQUET")
+            if not spec.append_only:
+                statements.append(
+                    f"CREATE VIEW IF NOT EXISTS {spec.qualified} AS SELECT "
+                    f"{', '.join(spec.columns)} FROM (SELECT v.*, row_number() OVER ("
+                    f"PARTITION BY {', '.join(spec.key)} ORDER BY {LOG_SEQ} DESC) AS row_rank "
+                    f"FROM {self.physical(spec)} AS v) AS newest "
+                    f"WHERE row_rank = 1 AND NOT {LOG_DELETED}")
+        # the views over the tables (the current FX rate) are portable as written for Kudu
+        statements += [s for s in split_statements(KUDU_DDL.read_text())
+                       if s.upper().startswith("CREATE VIEW")]
+        return statements
+
+    def write(self, verb: str, spec: TableSpec, rows: Sequence[Mapping[str, Any]]
+              ) -> list[str]:
+        if spec.append_only:
+            columns = list(rows[0])
+            values = [[r[c] for c in columns] for r in rows]
+        else:
+            columns = list(spec.key) if verb == "delete" else list(rows[0])
+            columns += [LOG_SEQ, LOG_DELETED]
+            values = [[*(r[c] for c in columns[:-2]), sortable_id(), verb == "delete"]
+                      for r in rows]
+        head = f"INSERT INTO {self.physical(spec)} ({', '.join(columns)}) VALUES "
+        return list(self._batches(head, values))
+
+    def _batches(self, head: str, values: Sequence[Sequence[Any]]) -> Iterator[str]:
+        batch: list[str] = []
+        size = len(head)
+        for row in values:
+            text = "(" + ", ".join(self.dialect.literal(v) for v in row) + ")"
+            if batch and (len(batch) >= self.batch_size
+                          or size + len(text) + 2 > self.max_statement_chars):
+                yield head + ", ".join(batch)
+                batch, size = [], len(head)
+            batch.append(text)
+            size += len(text) + 2
+        if batch:
+            yield head + ", ".join(batch)
+
+
+# -- the unit of work ------------------------------------------------------------------------
+
+Run = Callable[[str, Sequence[Any]], list[dict[str, Any]]]
+
+
+class RowUnitOfWork(Transaction):
+    """Reads now, writes (after claiming) when :meth:`commit` runs."""
+
+    def __init__(self, run: Run, execute: Callable[[str], None], writer: RowWriter) -> None:
+        self._run, self._execute, self.writer = run, execute, writer
+        self.unit_id = sortable_id()
+        self._writes: list[tuple[str, TableSpec, list[dict[str, Any]]]] = []
+        self._claims: dict[str, dict[str, Any]] = {}
+
+    # -- reads and raw statements ------------------------------------------------------------
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return self._run(sql, params)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement now (not part of the unit's deferred writes)."""
+        self._run_statement(sql, params)
+
+    def _run_statement(self, sql: str, params: Sequence[Any]) -> None:
+        self._run(sql, params)
+
+    # -- row operations ----------------------------------------------------------------------
+    def _spec(self, table: str, rows: Rows) -> tuple[TableSpec, list[dict[str, Any]]]:
+        spec = table_spec(table)
+        out = [dict(r) for r in rows]
+        if out:
+            spec.check_columns(out[0])
+            missing = [c for c in spec.key if c not in out[0]]
+            if missing:
+                raise ValueError(f"rows for {spec.qualified} need the key column(s) "
+                                 f"{', '.join(missing)}")
+        return spec, out
+
+    def _mutable(self, spec: TableSpec, operation: str) -> None:
+        if spec.append_only:
+            raise ValueError(f"{spec.qualified} is append-only: no {operation}")
+
+    def existing(self, spec: TableSpec, rows: Sequence[Mapping[str, Any]]
+                 ) -> list[dict[str, Any]]:
+        """The rows of ``spec`` with the keys of ``rows``."""
+        found: list[dict[str, Any]] = []
+        for i in range(0, len(rows), KEYS_PER_STATEMENT):
+            condition = key_condition(spec, rows[i:i + KEYS_PER_STATEMENT],
+                                      lambda _v: "?")
+            params = [r[c] for r in rows[i:i + KEYS_PER_STATEMENT] for c in spec.key]
+            found += self._run(f"SELECT * FROM {spec.qualified} WHERE {condition}", params)
+        return found
+
+    def _claim(self, spec: TableSpec, row: Mapping[str, Any], state: str) -> None:
+        key = _row_key(spec, row)
+        cid = claim_id(spec, key, state)
+        self._claims[cid] = {"claim_id": cid, "table_name": spec.name, "row_key": key,
+                             "claimed_by": self.unit_id}
+
+    def insert(self, table: str, rows: Rows) -> None:
+        spec, rows = self._spec(table, rows)
+        if not rows:
+            return
+        if not spec.append_only:
+            taken = self.existing(spec, rows)
+            if taken:
+                raise WriteConflict(f"{spec.qualified}: key {_row_key(spec, taken[0])} "
+                                    "exists already")
+            for row in rows:
+                self._claim(spec, row, "new")
+        self._writes.append(("insert", spec, rows))
+
+    def insert_new(self, table: str, rows: Rows) -> list[Mapping[str, Any]]:
+        spec, rows = self._spec(table, rows)
+        if not rows:
+            return []
+        have = {_row_key(spec, r) for r in self.existing(spec, rows)}
+        new, seen = [], set()
+        for row in rows:
+            key = _row_key(spec, row)
+            if key not in have and key not in seen:
+                seen.add(key)
+                new.append(row)
+        if new:
+            if not spec.append_only:
+                for row in new:
+                    self._claim(spec, row, "new")
+            self._writes.append(("insert", spec, new))
+        return new
+
+    def upsert(self, table: str, rows: Rows) -> None:
+        spec, rows = self._spec(table, rows)
+        self._mutable(spec, "upsert")
+        if rows:
+            self._writes.append(("upsert", spec, rows))
+
+    def _matching(self, spec: TableSpec, where: Mapping[str, Any]) -> list[dict[str, Any]]:
+        spec.check_columns(where)
+        condition, params = where_sql(dict(where))
+        rows = self._run(f"SELECT * FROM {spec.qualified} WHERE {condition}", params)
+        # engines may compare loosely (text against timestamps): keep exact matches only
+        return [r for r in rows if matches(r, dict(where))]
+
+    def update(self, table: str, changes: Mapping[str, Any], where: Mapping[str, Any]) -> int:
+        spec = table_spec(table)
+        self._mutable(spec, "update")
+        spec.check_columns(changes)
+        if set(changes) & set(spec.key):
+            raise ValueError(f"{spec.qualified}: the key columns cannot be updated")
+        rows = self._matching(spec, where)
+        for row in rows:
+            self._claim(spec, row, _state(spec, row))
+        if rows:
+            self._writes.append(("upsert", spec, [{**row, **changes} for row in rows]))
+        return len(rows)
+
+    def delete(self, table: str, where: Mapping[str, Any]) -> int:
+        spec = table_spec(table)
+        self._mutable(spec, "delete")
+        rows = self._matching(spec, where)
+        for row in rows:
+            self._claim(spec, row, _state(spec, row))
+        if rows:
+            self._writes.append(("delete", spec, [{c: r[c] for c in spec.key} for r in rows]))
+        return len(rows)
+
+    # -- the end of the unit -----------------------------------------------------------------
+    @property
+    def pending(self) -> int:
+        """Rows waiting to be written."""
+        return sum(len(rows) for _, _, rows in self._writes)
+
+    def commit(self) -> None:
+        """Claim, then write. Raises :class:`WriteConflict` (having written nothing) when
+        another unit holds a claim on a row this one changes."""
+        if not self._writes:
+            return
+        if self._claims:
+            self._take_claims()
+        for verb, spec, rows in self._writes:
+            for statement in self.writer.write(verb, spec, rows):
+                self._execute(statement)
+        log.debug("unit %s: %d rows written", self.unit_id, self.pending)
+
+    def _take_claims(self) -> None:
+        now = _now()
+        claims = [{**c, "claimed_at": now} for c in self._claims.values()]
+        spec = table_spec(CLAIMS)
+        for statement in self.writer.write("insert", spec, claims):
+            self._execute(statement)
+        lost = self._lost(claims, now)
+        stale = [c for c in lost if c["claim_id"] in self._stale]
+        if stale and (statements := self.writer.take_over(stale)):
+            for statement in statements:
+                self._execute(statement)
+            lost = self._lost(claims, now)
+        if lost:
+            first = lost[0]
+            raise WriteConflict(
+                f"gmp_cis.{first['table_name']} row {first['row_key']} was changed by another "
+                "unit of work at the same time")
+
+    def _lost(self, claims: Sequence[Mapping[str, Any]], now: datetime
+              ) -> list[Mapping[str, Any]]:
+        """The claims another unit holds; sets ``_stale`` to those only stale claims block."""
+        rows: list[dict[str, Any]] = []
+        ids = [c["claim_id"] for c in claims]
+        for i in range(0, len(ids), KEYS_PER_STATEMENT):
+            chunk = ids[i:i + KEYS_PER_STATEMENT]
+            rows += self._run(
+                f"SELECT claim_id, claimed_by, claimed_at FROM gmp_cis.{CLAIMS} "
+                f"WHERE claim_id IN ({', '.join('?' for _ in chunk)})", chunk)
+        by_id: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            by_id.setdefault(r["claim_id"], []).append(r)
+        self._stale: set[str] = set()
+        lost = []
+        for claim in claims:
+            live = sorted((r for r in by_id.get(claim["claim_id"], [])
+                           if r["claimed_at"] >= now - CLAIM_TTL),
+                          key=lambda r: (r["claimed_at"], r["claimed_by"]))
+            if live and live[0]["claimed_by"] == self.unit_id:
+                continue
+            if not live:
+                self._stale.add(claim["claim_id"])
+            lost.append(claim)
+        return lost
