@@ -5,7 +5,7 @@
 ``models``         the rate records passed between the modules
 ``providers``      HTTP clients with retries (``requests`` + ``tenacity``)
 ``validation``     checks a rate passes before it is stored; the jump check
-``store``          the FX tables in the warehouse (``sql/<engine>/fx_tables.sql``)
+``store``          the FX tables in the warehouse, on every engine
 ``load``           one load run: fetch, fall back, validate, store, alert
 ``health``         feed-health and run records
 ``alerts``         mails to the market data team

@@ -14,7 +14,7 @@ from decimal import Decimal
 from cistrade_core.config import Settings
 from cistrade_core.fx.alerts import Alert, send_alert
 from cistrade_core.fx.models import StoredRate, as_utc, format_age, utcnow
-from cistrade_core.fx.store import SCHEMA, FxStore
+from cistrade_core.fx.store import FxStore, first_rate_per
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +35,10 @@ class Divergence:
 
 def latest_by_source(store: FxStore, sources: tuple[str, ...], now: datetime
                      ) -> dict[tuple[str, str], StoredRate]:
+    """The newest rate of each pair from each of ``sources``, aged relative to ``now``."""
     placeholders = ", ".join("?" * len(sources))
     rows = store.warehouse.query(
-        f"SELECT * FROM {SCHEMA}.cis_fx_rate WHERE source IN ({placeholders}) "
-        "QUALIFY row_number() OVER (PARTITION BY pair, source ORDER BY provider_ts DESC) = 1",
+        first_rate_per("pair, source", "provider_ts DESC", f"source IN ({placeholders})"),
         list(sources),
     )
     return {(r["pair"], r["source"]): FxStore._stored(r, now, None) for r in rows}

@@ -2,7 +2,10 @@
 
 In production the GMP currency feed fills ``gmp_cis.gmp_cis_sta_dly_currency``.
 :func:`seed_currencies` writes ISO 4217 currencies (from ``pycountry``) there for
-a warehouse that has none yet, so the FX checks have reference data to use.
+a warehouse that has none yet, so the FX checks have reference data to use. It
+goes through the warehouse's feed load (:meth:`Warehouse.replace_feed_day` and
+:meth:`Warehouse.refresh_feed_day`), as the GMP pipeline does, so it works on
+every engine and the day appears in the load history.
 """
 
 from __future__ import annotations
@@ -10,9 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from cistrade_core.warehouse import Warehouse
+import pyarrow as pa
 
-TABLE = "gmp_cis.gmp_cis_sta_dly_currency"
+from cistrade_core.feeds import get_feed
+from cistrade_core.warehouse import LoadRecord, LoadStatus, Warehouse
+
+FEED = get_feed("currency")
+TABLE = f"gmp_cis.{FEED.table}"
+SEEDED_REASON = "loaded (seeded for development: ISO 4217 currencies from pycountry)"
 
 
 def currency_count(warehouse: Warehouse) -> int:
@@ -22,28 +30,30 @@ def currency_count(warehouse: Warehouse) -> int:
 def seed_currencies(warehouse: Warehouse, codes: Iterable[str] | None = None,
                     business_date: date | None = None, *, inactive: Iterable[str] = ()) -> int:
     """Write ``codes`` (default: every ISO 4217 currency) for ``business_date`` (default
-    today); ``inactive`` codes get ``is_active = 'N'``. Returns the rows written."""
+    today), replacing that day; ``inactive`` codes get ``is_active = 'N'``. Returns the
+    rows written."""
     import pycountry
 
     business_date = business_date or date.today()
     inactive = {c.upper() for c in inactive}
     wanted = None if codes is None else {c.upper() for c in codes}
-    rows = []
-    for cur in pycountry.currencies:
-        if wanted is not None and cur.alpha_3 not in wanted:
-            continue
-        rows.append([business_date, cur.alpha_3, cur.name, getattr(cur, "numeric", None), None,
-                     "N" if cur.alpha_3 in inactive else "Y"])
+    rows = [
+        {"currency_code": cur.alpha_3, "currency_name": cur.name,
+         "numeric_code": getattr(cur, "numeric", None), "minor_units": None,
+         "is_active": "N" if cur.alpha_3 in inactive else "Y"}
+        for cur in pycountry.currencies
+        if wanted is None or cur.alpha_3 in wanted
+    ]
     if wanted is not None:
-        unknown = wanted - {r[1] for r in rows}
+        unknown = wanted - {r["currency_code"] for r in rows}
         if unknown:
             raise ValueError(f"not ISO 4217 currencies: {', '.join(sorted(unknown))}")
+    # The feed's columns as text, nulls for empty fields: what the GMP pipeline stages.
+    data = pa.table({name: pa.array([r[name] for r in rows], pa.string())
+                     for name in FEED.column_names})
     warehouse.ensure_gmp_schema()
-    with warehouse.transaction() as tx:
-        tx.execute(f"DELETE FROM {TABLE} WHERE business_date = ?", [business_date])
-        if rows:
-            tx.execute(f"INSERT INTO {TABLE} (business_date, currency_code, currency_name, "
-                       "numeric_code, minor_units, is_active) VALUES "
-                       + ", ".join("(?, ?, ?, ?, ?, ?)" for _ in rows),
-                       [value for row in rows for value in row])
-    return len(rows)
+    warehouse.replace_feed_day(FEED, business_date, data, LoadRecord(
+        FEED.name, business_date, LoadStatus.LOADED, SEEDED_REASON, None, data.num_rows,
+    ))
+    warehouse.refresh_feed_day(FEED, business_date)
+    return data.num_rows

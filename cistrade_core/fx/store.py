@@ -1,7 +1,9 @@
 """FX tables in the warehouse: rates with history, held rates, feed health, runs, alerts.
 
-DDL: ``sql/<engine>/fx_tables.sql``. Every statement binds its values as
-parameters. Timestamps are stored as naive UTC and read back as aware UTC.
+The tables are created by :meth:`Warehouse.ensure_store_schema`. Writes are the
+warehouse's row operations (engine-neutral: DuckDB, Impala/Kudu, Hive); reads are
+SQL that DuckDB, Spark SQL and Impala all accept, with every value bound as a
+parameter. Timestamps are stored as naive UTC and read back as aware UTC.
 """
 
 from __future__ import annotations
@@ -17,15 +19,19 @@ from cistrade_core.fx.models import FxRate, StoredRate, as_utc, utcnow
 from cistrade_core.fx.pairs import normalise_pair
 from cistrade_core.fx.validation import Failure
 from cistrade_core.warehouse import Warehouse
+from cistrade_core.warehouse.tables import table_spec
 
 SCHEMA = "gmp_cis"
-RATE_COLUMNS = ("pair", "base_ccy", "quote_ccy", "bid", "ask", "mid", "provider_ts", "source",
-                "source_id", "run_id", "loaded_at")
-_INSERT_CHUNK = 500
+RATES = "cis_fx_rate"
+HELD = "cis_fx_rate_held"
 #: How rates of one pair rank, as in the view ``cis_fx_rate_current``: newest first,
 #: with a 5-minute head start for Bloomberg, the primary source.
-_PREFERENCE = ("provider_ts + CASE source WHEN 'bloomberg' THEN INTERVAL 5 MINUTE "
-               "ELSE INTERVAL 0 MINUTE END")
+PREFERENCE = ("CASE source WHEN 'bloomberg' THEN provider_ts + INTERVAL 5 MINUTES "
+              "ELSE provider_ts END")
+
+_ACTIVE_CURRENCIES = (f"SELECT DISTINCT currency_code FROM {SCHEMA}."
+                      "gmp_cis_sta_dly_currency_current WHERE is_active = ?")
+_CURRENT_MIDS = f"SELECT pair, mid FROM {SCHEMA}.cis_fx_rate_current"
 
 
 def naive_utc(ts: datetime) -> datetime:
@@ -34,6 +40,51 @@ def naive_utc(ts: datetime) -> datetime:
 
 def _placeholders(n: int) -> str:
     return "(" + ", ".join("?" * n) + ")"
+
+
+def first_rate_per(partition: str, order: str, where: str) -> str:
+    """SELECT the first rate of each ``partition`` in ``order`` among the rates matching
+    ``where``, as a ``row_number()`` subquery every engine accepts."""
+    columns = ", ".join(table_spec(RATES).columns)
+    return (f"SELECT {columns} FROM (SELECT r.*, row_number() OVER (PARTITION BY {partition} "
+            f"ORDER BY {order}) AS rn FROM {SCHEMA}.{RATES} AS r WHERE {where}) AS ranked "
+            "WHERE rn = 1")
+
+
+def _rate_row(rate: FxRate, run_id: str, loaded_at: datetime) -> dict[str, Any]:
+    """``rate`` as a row of ``cis_fx_rate``."""
+    return {"pair": rate.pair, "provider_ts": naive_utc(rate.provider_ts), "source": rate.source,
+            "base_ccy": rate.base, "quote_ccy": rate.quote, "bid": rate.bid, "ask": rate.ask,
+            "mid": rate.mid, "source_id": rate.source_id, "run_id": run_id,
+            "loaded_at": loaded_at}
+
+
+def _held_row(failure: Failure, disposition: str, run_id: str, recorded_at: datetime
+              ) -> dict[str, Any]:
+    """A rejected or held rate as a row of ``cis_fx_rate_held``."""
+    r = failure.rate
+    return {"run_id": run_id, "pair": r.pair, "source": r.source, "source_id": r.source_id,
+            "bid": r.bid, "ask": r.ask, "mid": r.mid, "provider_ts": naive_utc(r.provider_ts),
+            "disposition": disposition, "check_name": str(failure.check),
+            "detail": failure.detail, "reference_mid": failure.reference_mid,
+            "recorded_at": recorded_at}
+
+
+def _timed_row(record: FeedHealth | LoadRun) -> dict[str, Any]:
+    """A feed-health or run record as a row, its times as naive UTC."""
+    row = asdict(record)
+    row["started_at"] = naive_utc(record.started_at)
+    row["finished_at"] = naive_utc(record.finished_at)
+    return row
+
+
+def _unique(table: str, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` without repeats of a key of ``table`` (the first one stays)."""
+    spec = table_spec(table)
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        out.setdefault(spec.key_of(row), row)
+    return list(out.values())
 
 
 class FxStore:
@@ -51,91 +102,56 @@ class FxStore:
         if self._schema_ready:
             return
         self.warehouse.ensure_gmp_schema()
-        self.warehouse.run_sql_file("fx_tables.sql")
+        self.warehouse.ensure_store_schema()
         self._schema_ready = True
 
     def reference_for_run(self) -> tuple[frozenset[str], dict[str, Decimal]]:
         """What validation needs, read in one go: the known currencies and the last mids."""
         with self.warehouse.transaction() as tx:
-            currencies = tx.query(
-                f"SELECT DISTINCT currency_code FROM {SCHEMA}.gmp_cis_sta_dly_currency_current "
-                "WHERE is_active = ?", ["Y"],
-            )
-            mids = tx.query(f"SELECT pair, mid FROM {SCHEMA}.cis_fx_rate_current")
+            currencies = tx.query(_ACTIVE_CURRENCIES, ["Y"])
+            mids = tx.query(_CURRENT_MIDS)
         return (frozenset(r["currency_code"] for r in currencies),
                 {r["pair"]: r["mid"] for r in mids})
 
     # -- reference data ------------------------------------------------------------------------
     def known_currencies(self) -> frozenset[str]:
         """Active currencies of the current day of the GMP currency reference data."""
-        rows = self.warehouse.query(
-            f"SELECT DISTINCT currency_code FROM {SCHEMA}.gmp_cis_sta_dly_currency_current "
-            "WHERE is_active = ?", ["Y"],
-        )
+        rows = self.warehouse.query(_ACTIVE_CURRENCIES, ["Y"])
         return frozenset(r["currency_code"] for r in rows)
 
     # -- writing ---------------------------------------------------------------------------------
     def save_run(self, run: LoadRun, good: Sequence[FxRate], failures: Iterable[Failure],
                  health: Sequence[FeedHealth], held: Iterable[Failure] = ()) -> int:
-        """Store a run in one transaction: its good rates, rejected and held rates, the
+        """Store a run in one unit of work: its good rates, rejected and held rates, the
         feed-health records and the run record. Sets each health record's ``pairs_stored``
-        and the run's ``pairs_stored``; returns the number of rates newly written."""
+        and the run's ``pairs_stored``; returns the number of rates newly written.
+
+        A rate already stored (same pair, provider time and source) is not written again;
+        a key repeated within the run is stored once (the first).
+        """
         loaded_at = naive_utc(utcnow())
+        rates = _unique(RATES, (_rate_row(r, run.run_id, loaded_at) for r in good))
+        set_aside = _unique(HELD, (
+            _held_row(f, disposition, run.run_id, loaded_at)
+            for disposition, items in (("rejected", failures), ("held", held)) for f in items
+        ))
         with self.warehouse.transaction() as tx:
-            written: list[dict[str, Any]] = []
-            for start in range(0, len(good), _INSERT_CHUNK):
-                chunk = good[start:start + _INSERT_CHUNK]
-                params: list[Any] = []
-                for r in chunk:
-                    params.extend([r.pair, r.base, r.quote, r.bid, r.ask, r.mid,
-                                   naive_utc(r.provider_ts), r.source, r.source_id, run.run_id,
-                                   loaded_at])
-                values = ", ".join(_placeholders(len(RATE_COLUMNS)) for _ in chunk)
-                written += tx.query(
-                    f"INSERT INTO {SCHEMA}.cis_fx_rate ({', '.join(RATE_COLUMNS)}) VALUES "
-                    f"{values} ON CONFLICT DO NOTHING RETURNING source", params,
-                )
+            written = tx.insert_new(RATES, rates)
             for h in health:
                 h.pairs_stored = sum(1 for w in written if w["source"] == h.provider)
             run.pairs_stored = len(written)
-            held_rows: list[list[Any]] = [
-                [run.run_id, f.rate.pair, f.rate.source, f.rate.source_id, f.rate.bid,
-                 f.rate.ask, f.rate.mid, naive_utc(f.rate.provider_ts), disposition,
-                 str(f.check), f.detail, f.reference_mid, loaded_at]
-                for disposition, items in (("rejected", failures), ("held", held))
-                for f in items
-            ]
-            for start in range(0, len(held_rows), _INSERT_CHUNK):
-                chunk = held_rows[start:start + _INSERT_CHUNK]
-                tx.execute(
-                    f"INSERT INTO {SCHEMA}.cis_fx_rate_held VALUES "
-                    + ", ".join(_placeholders(13) for _ in chunk),
-                    [value for row in chunk for value in row],
-                )
-            for h in health:
-                row = asdict(h)
-                row["started_at"] = naive_utc(h.started_at)
-                row["finished_at"] = naive_utc(h.finished_at)
-                tx.execute(
-                    f"INSERT INTO {SCHEMA}.cis_fx_feed_health ({', '.join(row)}) VALUES "
-                    f"{_placeholders(len(row))}", list(row.values()),
-                )
-            row = asdict(run)
-            row["started_at"] = naive_utc(run.started_at)
-            row["finished_at"] = naive_utc(run.finished_at)
-            tx.execute(
-                f"INSERT INTO {SCHEMA}.cis_fx_load_run ({', '.join(row)}) VALUES "
-                f"{_placeholders(len(row))}", list(row.values()),
-            )
+            tx.insert(HELD, set_aside)
+            tx.insert("cis_fx_feed_health", [_timed_row(h) for h in health])
+            tx.insert("cis_fx_load_run", [_timed_row(run)])
         return len(written)
 
     def record_alert(self, run_id: str, kind: str, provider: str | None, subject: str,
                      recipients: Sequence[str], sent: bool, error: str | None) -> None:
-        self.warehouse.execute(
-            f"INSERT INTO {SCHEMA}.cis_fx_alert VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, kind, provider, subject, ", ".join(recipients), sent, error,
-             naive_utc(utcnow())],
-        )
+        self.warehouse.insert("cis_fx_alert", [{
+            "run_id": run_id, "kind": kind, "raised_at": naive_utc(utcnow()),
+            "provider": provider, "subject": subject, "recipients": ", ".join(recipients),
+            "sent": sent, "error": error,
+        }])
 
     def release_held(self, pair: str, run_id: str) -> FxRate | None:
         """Store the latest held (jumped) rate of ``pair`` as good, once a person checked it.
@@ -146,7 +162,7 @@ class FxStore:
         pair = normalise_pair(pair)
         with self.warehouse.transaction() as tx:
             rows = tx.query(
-                f"SELECT * FROM {SCHEMA}.cis_fx_rate_held WHERE pair = ? AND disposition = ? "
+                f"SELECT * FROM {SCHEMA}.{HELD} WHERE pair = ? AND disposition = ? "
                 "ORDER BY recorded_at DESC, provider_ts DESC LIMIT 1", [pair, "held"],
             )
             if not rows:
@@ -154,17 +170,8 @@ class FxStore:
             held = rows[0]
             rate = FxRate(pair, held["bid"], held["ask"], held["mid"],
                           as_utc(held["provider_ts"]), held["source"], held["source_id"] or "")
-            tx.execute(
-                f"INSERT INTO {SCHEMA}.cis_fx_rate ({', '.join(RATE_COLUMNS)}) VALUES "
-                f"{_placeholders(len(RATE_COLUMNS))} ON CONFLICT DO NOTHING",
-                [rate.pair, rate.base, rate.quote, rate.bid, rate.ask, rate.mid,
-                 held["provider_ts"], rate.source, rate.source_id, run_id,
-                 naive_utc(utcnow())],
-            )
-            tx.execute(
-                f"UPDATE {SCHEMA}.cis_fx_rate_held SET disposition = ? WHERE pair = ? "
-                "AND disposition = ?", ["released", pair, "held"],
-            )
+            tx.insert_new(RATES, [_rate_row(rate, run_id, naive_utc(utcnow()))])
+            tx.update(HELD, {"disposition": "released"}, {"pair": pair, "disposition": "held"})
         return rate
 
     # -- reading ---------------------------------------------------------------------------------
@@ -201,21 +208,19 @@ class FxStore:
         quoted at or before ``at``), aged relative to ``at``."""
         at = as_utc(at)
         rows = self.warehouse.query(
-            f"SELECT * FROM {SCHEMA}.cis_fx_rate WHERE provider_ts <= ? "
-            f"QUALIFY row_number() OVER (PARTITION BY pair ORDER BY {_PREFERENCE} DESC, "
-            "provider_ts DESC) = 1",
+            first_rate_per("pair", f"{PREFERENCE} DESC, provider_ts DESC", "provider_ts <= ?"),
             [naive_utc(at)],
         )
         return {r["pair"]: self._stored(r, at, stale_after) for r in rows}
 
     def last_mids(self) -> dict[str, Decimal]:
         """The current mid of every pair (what the jump check compares against)."""
-        rows = self.warehouse.query(f"SELECT pair, mid FROM {SCHEMA}.cis_fx_rate_current")
+        rows = self.warehouse.query(_CURRENT_MIDS)
         return {r["pair"]: r["mid"] for r in rows}
 
     def history(self, pair: str, limit: int = 100) -> list[StoredRate]:
         rows = self.warehouse.query(
-            f"SELECT * FROM {SCHEMA}.cis_fx_rate WHERE pair = ? "
+            f"SELECT * FROM {SCHEMA}.{RATES} WHERE pair = ? "
             "ORDER BY provider_ts DESC, source LIMIT ?", [normalise_pair(pair), limit],
         )
         now = utcnow()
@@ -235,7 +240,7 @@ class FxStore:
             f"SELECT * FROM {SCHEMA}.cis_fx_load_run ORDER BY started_at DESC LIMIT ?", [limit])
 
     def held_rates(self, run_id: str | None = None) -> list[dict[str, Any]]:
-        sql = f"SELECT * FROM {SCHEMA}.cis_fx_rate_held"
+        sql = f"SELECT * FROM {SCHEMA}.{HELD}"
         params: list[Any] = []
         if run_id:
             sql += " WHERE run_id = ?"
@@ -252,4 +257,4 @@ class FxStore:
         return self.warehouse.query(sql + " ORDER BY raised_at", params)
 
     def count_rates(self) -> int:
-        return self.warehouse.query(f"SELECT count(*) AS n FROM {SCHEMA}.cis_fx_rate")[0]["n"]
+        return self.warehouse.query(f"SELECT count(*) AS n FROM {SCHEMA}.{RATES}")[0]["n"]

@@ -52,12 +52,6 @@ def query(name: str) -> Callable[[Query], Query]:
     return register
 
 
-def _table_exists(warehouse: Warehouse, table: str) -> bool:
-    rows = warehouse.query("SELECT count(*) AS n FROM information_schema.tables "
-                           "WHERE table_schema = 'gmp_cis' AND table_name = ?", [table])
-    return rows[0]["n"] > 0
-
-
 C = ReportColumn
 
 
@@ -67,25 +61,28 @@ def gmp_load_summary(warehouse: Warehouse, p: ReportParams) -> ReportData:
     warehouse.ensure_gmp_schema()
     rows = warehouse.query(
         """
-        WITH latest AS (
-            SELECT *, row_number() OVER (PARTITION BY feed, business_date
-                                         ORDER BY recorded_at DESC) AS n
-            FROM gmp_cis.gmp_load_history WHERE business_date BETWEEN ? AND ?
-        ), alerts AS (
-            SELECT feed, business_date, count(*) AS alerts, string_agg(DISTINCT kind, ', ') AS kinds
-            FROM gmp_cis.gmp_alert_log WHERE business_date BETWEEN ? AND ?
-            GROUP BY feed, business_date
-        )
-        SELECT l.business_date, l.feed, l.status, l.row_count, l.extract_timestamp,
-               l.recorded_at, coalesce(a.alerts, 0) AS alerts, coalesce(a.kinds, '') AS kinds,
-               l.override, l.reason
-        FROM latest l LEFT JOIN alerts a USING (feed, business_date)
-        WHERE l.n = 1
-        ORDER BY l.business_date, CASE l.feed WHEN 'currency' THEN 1 WHEN 'country' THEN 2
-                                              WHEN 'calendar' THEN 3 ELSE 4 END
+        SELECT business_date, feed, status, row_count, extract_timestamp, recorded_at,
+               override, reason
+        FROM (
+            SELECT h.*, row_number() OVER (PARTITION BY feed, business_date
+                                           ORDER BY recorded_at DESC) AS rn
+            FROM gmp_cis.gmp_load_history AS h WHERE business_date BETWEEN ? AND ?
+        ) AS latest
+        WHERE rn = 1
+        ORDER BY business_date, CASE feed WHEN 'currency' THEN 1 WHEN 'country' THEN 2
+                                          WHEN 'calendar' THEN 3 ELSE 4 END
         """,
-        [p.start, p.end, p.start, p.end],
+        [p.start, p.end],
     )
+    # Alerts per feed and day, counted here: string aggregation is spelled differently
+    # by every engine.
+    alerts: dict[tuple[str, date], list[str]] = {}
+    for a in warehouse.query("SELECT feed, business_date, kind FROM gmp_cis.gmp_alert_log "
+                             "WHERE business_date BETWEEN ? AND ?", [p.start, p.end]):
+        alerts.setdefault((a["feed"], a["business_date"]), []).append(a["kind"])
+    for r in rows:
+        kinds = alerts.get((r["feed"], r["business_date"]), [])
+        r["alerts"], r["kinds"] = len(kinds), ", ".join(sorted(set(kinds)))
     columns = [
         C("business_date", "Business date", Kind.DATE), C("feed", "Feed"),
         C("status", "Status"), C("row_count", "Rows", Kind.INT),
@@ -129,15 +126,23 @@ def fx_rates_snapshot(warehouse: Warehouse, p: ReportParams) -> ReportData:
 
 
 def _core_schema(warehouse: Warehouse) -> None:
-    from cistrade_core.schema import ensure_core_schema
-
-    ensure_core_schema(warehouse)
+    """Make sure the core tables (and the reference data they use) exist, on any engine."""
+    warehouse.ensure_gmp_schema()
+    warehouse.ensure_store_schema()
 
 
 def _window(p: ReportParams) -> tuple[datetime, datetime]:
     """[start 00:00, day after end 00:00) in naive UTC, as the core tables store time."""
     return (datetime.combine(p.start, time(0)),
             datetime.combine(p.end + timedelta(days=1), time(0)))
+
+
+def _hours_between(start: datetime, end: datetime) -> int:
+    """Hour boundaries crossed from ``start`` to ``end`` (as SQL ``date_diff('hour', ...)``)."""
+    def hour(ts: datetime) -> datetime:
+        return ts.replace(minute=0, second=0, microsecond=0)
+
+    return (hour(end) - hour(start)) // timedelta(hours=1)
 
 
 @query("pending_approvals")
@@ -147,17 +152,18 @@ def pending_approvals(warehouse: Warehouse, p: ReportParams) -> ReportData:
     _, until = _window(p)
     rows = warehouse.query(
         """
-        SELECT portfolio_code, portfolio_name, desk, owner,
-               CASE WHEN status = 'PENDING_APPROVAL' THEN 'CREATE' ELSE pending_action END
-                   AS change, submitted_by, submitted_at,
-               date_diff('hour', submitted_at, ?) AS waiting_hours, version
+        SELECT portfolio_code, portfolio_name, desk, owner, status, pending_action,
+               submitted_by, submitted_at, version
         FROM gmp_cis.cis_portfolio
         WHERE (status = 'PENDING_APPROVAL' OR pending_status = 'PENDING_APPROVAL')
           AND submitted_at < ?
         ORDER BY submitted_at
         """,
-        [until, until],
+        [until],
     )
+    for r in rows:
+        r["change"] = "CREATE" if r["status"] == "PENDING_APPROVAL" else r["pending_action"]
+        r["waiting_hours"] = _hours_between(r["submitted_at"], until)
     columns = [
         C("portfolio_code", "Portfolio"), C("portfolio_name", "Name"), C("desk", "Desk"),
         C("owner", "Owner"), C("change", "Change"), C("submitted_by", "Submitted by"),

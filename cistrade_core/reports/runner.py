@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, StrictUndefined
 
@@ -60,8 +61,13 @@ class ReportRun:
         return Environment(undefined=StrictUndefined).from_string(template).render(self.context)
 
 
-def _ensure_schema(warehouse: Warehouse) -> None:
-    warehouse.run_sql_file("report_tables.sql")
+RUNS = "cis_report_run"
+
+
+def _record_run(warehouse: Warehouse, **row: Any) -> None:
+    """Add a row to ``cis_report_run`` (creating the table if missing); ``recorded_at`` now."""
+    warehouse.ensure_store_schema()
+    warehouse.insert(RUNS, [{**row, "recorded_at": utcnow_naive()}])
 
 
 def build_report(definition: ReportDefinition, as_of: date, *,
@@ -96,12 +102,8 @@ def build_report(definition: ReportDefinition, as_of: date, *,
         "parameters": data.parameters, "summary": data.summary, "rows": len(data.rows),
         "generated_at": run.generated_at.isoformat(), "files": [p.name for p in run.files],
     }, indent=2, default=str))
-    _ensure_schema(warehouse)
-    warehouse.execute(
-        "INSERT INTO gmp_cis.cis_report_run (report, as_of, formats, folder, row_count, "
-        "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
-        [definition.name, as_of, ",".join(formats), str(folder), len(data.rows), utcnow_naive()],
-    )
+    _record_run(warehouse, report=definition.name, as_of=as_of, formats=",".join(formats),
+                folder=str(folder), row_count=len(data.rows))
     log.info("report %s %s: %d rows -> %s", definition.name, as_of, len(data.rows), folder)
     return run
 
@@ -140,14 +142,11 @@ def deliver(run: ReportRun, recipients: Sequence[str], *, settings: Settings | N
                  "X-CisTrade-As-Of": run.as_of.isoformat()},
     )
     result = send_mail(msg, settings.smtp, settings.mail_spool_dir if spool else None)
-    _ensure_schema(warehouse)
-    warehouse.execute(
-        "INSERT INTO gmp_cis.cis_report_run (report, as_of, formats, folder, row_count, "
-        "recipients, sent, zipped, error, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run.definition.name, run.as_of, ",".join(p.suffix.lstrip(".") for p in run.files),
-         str(run.folder), run.row_count, ", ".join(recipients), result.sent, zipped,
-         result.error, utcnow_naive()],
-    )
+    _record_run(warehouse, report=run.definition.name, as_of=run.as_of,
+                formats=",".join(p.suffix.lstrip(".") for p in run.files),
+                folder=str(run.folder), row_count=run.row_count,
+                recipients=", ".join(recipients), sent=result.sent, zipped=zipped,
+                error=result.error)
     if not result.sent:
         log.error("report %s %s not mailed%s: %s", run.definition.name, run.as_of,
                   f" (kept for retry in {settings.mail_spool_dir})" if spool else "",

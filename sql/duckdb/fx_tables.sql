@@ -1,5 +1,6 @@
 -- FX rates from the market-data providers (DuckDB). Timestamps are naive UTC.
--- Run by cistrade_core.fx.store.FxStore.ensure_schema(); every statement is idempotent.
+-- Run by Warehouse.ensure_store_schema() (FxStore.ensure_schema); every statement is
+-- idempotent. The Kudu twins of these tables: sql/impala/kudu_tables.sql.
 CREATE SCHEMA IF NOT EXISTS gmp_cis;
 
 -- Every good rate ever stored: the history. One row per (pair, provider timestamp,
@@ -30,8 +31,8 @@ FROM (
     SELECT r.*,
            row_number() OVER (
                PARTITION BY pair
-               ORDER BY provider_ts + CASE source WHEN 'bloomberg' THEN INTERVAL 5 MINUTE
-                                                  ELSE INTERVAL 0 MINUTE END DESC,
+               ORDER BY CASE source WHEN 'bloomberg' THEN provider_ts + INTERVAL 5 MINUTES
+                                         ELSE provider_ts END DESC,
                         provider_ts DESC
            ) AS rank_in_pair
     FROM gmp_cis.cis_fx_rate AS r
