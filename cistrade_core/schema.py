@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from cistrade_core.warehouse import Warehouse
 
-CORE_DDL = "core_tables.sql"
-
 
 def ensure_core_schema(warehouse: Warehouse) -> None:
-    """Create the reference-data tables (for the currency check) and the core tables."""
+    """Create the reference-data tables (for the currency check) and the store tables.
+
+    The store tables are every transactional table (core, FX, reports), in the
+    engine's own DDL (DuckDB tables, Kudu tables through Impala, ...).
+    """
     warehouse.ensure_gmp_schema()
-    warehouse.run_sql_file(CORE_DDL)
+    warehouse.ensure_store_schema()

@@ -8,6 +8,7 @@ tables directly anyway). Every call leaves one audit row.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from cistrade_core.acl import store
@@ -24,6 +25,11 @@ LOGIN_RE = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+$")
 RESOURCE_RE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 S = "gmp_cis"
+GROUP = f"{S}.cis_acl_group"
+USER = f"{S}.cis_acl_user"
+MEMBERSHIP = f"{S}.cis_acl_user_group"
+PERMISSION = f"{S}.cis_acl_permission"
+SESSION = f"{S}.cis_acl_session"
 
 
 def _text(name: str, value: str | None, max_len: int = 200) -> str:
@@ -33,6 +39,22 @@ def _text(name: str, value: str | None, max_len: int = 200) -> str:
     if len(value) > max_len or any(ord(c) < 32 for c in value):
         raise ValidationError(f"{name} must be at most {max_len} printable characters")
     return value
+
+
+def _grant_of(tx: Transaction, group_id: int, resource: str) -> list[dict[str, Any]]:
+    return tx.query(f"SELECT access_level FROM {PERMISSION} WHERE group_id = ? AND resource = ?",
+                    [group_id, resource])
+
+
+def _membership(user_id: int, group_id: int, primary: bool, at: datetime,
+                by: str) -> dict[str, Any]:
+    return {"user_id": user_id, "group_id": group_id, "is_primary": primary, "added_at": at,
+            "added_by": by}
+
+
+def _end_sessions(tx: Transaction, user_id: int, now: datetime) -> int:
+    """Revoke the user's open sessions; return how many there were."""
+    return tx.update(SESSION, {"revoked_at": now}, {"user_id": user_id, "revoked_at": None})
 
 
 class AclAdmin:
@@ -68,7 +90,13 @@ class AclAdmin:
 
     @staticmethod
     def _next_id(tx: Transaction, table: str, column: str) -> int:
+        """One more than the highest id; a concurrent creator of the same id conflicts."""
         return tx.query(f"SELECT coalesce(max({column}), 0) + 1 AS n FROM {S}.{table}")[0]["n"]
+
+    def _touch_user(self, tx: Transaction, user_id: int, changes: dict[str, Any],
+                    now: datetime) -> None:
+        tx.update(USER, {**changes, "updated_at": now, "updated_by": actor_login(self.actor)},
+                  {"user_id": user_id})
 
     # -- groups ------------------------------------------------------------------------------
     def create_group(self, name: str, description: str | None = None,
@@ -79,12 +107,9 @@ class AclAdmin:
                 raise InvalidState(f"group {group_name!r} already exists")
             parent_id = self._group(tx, parent)["group_id"] if parent else None
             gid = self._next_id(tx, "cis_acl_group", "group_id")
-            tx.execute(
-                f"INSERT INTO {S}.cis_acl_group (group_id, group_name, description, "
-                "parent_group_id, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)",
-                [gid, group_name, description, parent_id, self.clock(),
-                 actor_login(self.actor)],
-            )
+            tx.insert(GROUP, [{"group_id": gid, "group_name": group_name,
+                               "description": description, "parent_group_id": parent_id,
+                               "created_at": self.clock(), "created_by": actor_login(self.actor)}])
             after = {"group_id": gid, "group_name": group_name, "description": description,
                      "parent": parent}
             return Done(gid, after=after)
@@ -99,8 +124,7 @@ class AclAdmin:
                 parents = store.group_parents(tx)
                 if group["group_id"] in lineage(parent_id, parents):
                     raise ValidationError(f"{parent!r} is {name!r} or below it: no cycles")
-            tx.execute(f"UPDATE {S}.cis_acl_group SET parent_group_id = ? WHERE group_id = ?",
-                       [parent_id, group["group_id"]])
+            tx.update(GROUP, {"parent_group_id": parent_id}, {"group_id": group["group_id"]})
             return Done(before={"parent_group_id": group["parent_group_id"]},
                         after={"parent_group_id": parent_id, "parent": parent})
 
@@ -113,16 +137,10 @@ class AclAdmin:
             if not RESOURCE_RE.match(resource or ""):
                 raise ValidationError(f"bad resource name {resource!r}")
             gid = self._group(tx, group)["group_id"]
-            old = tx.query(
-                f"SELECT access_level FROM {S}.cis_acl_permission "
-                "WHERE group_id = ? AND resource = ?", [gid, resource])
-            tx.execute(f"DELETE FROM {S}.cis_acl_permission WHERE group_id = ? AND resource = ?",
-                       [gid, resource])
-            tx.execute(
-                f"INSERT INTO {S}.cis_acl_permission (group_id, resource, access_level, "
-                "granted_at, granted_by) VALUES (?, ?, ?, ?, ?)",
-                [gid, resource, str(level), self.clock(), actor_login(self.actor)],
-            )
+            old = _grant_of(tx, gid, resource)
+            tx.upsert(PERMISSION, [{"group_id": gid, "resource": resource,
+                                    "access_level": str(level), "granted_at": self.clock(),
+                                    "granted_by": actor_login(self.actor)}])
             return Done(before={"access_level": old[0]["access_level"]} if old else None,
                         after={"resource": resource, "access_level": str(level)})
 
@@ -132,13 +150,10 @@ class AclAdmin:
     def revoke(self, group: str, resource: str) -> None:
         def body(tx: Transaction) -> Done[None]:
             gid = self._group(tx, group)["group_id"]
-            old = tx.query(
-                f"SELECT access_level FROM {S}.cis_acl_permission "
-                "WHERE group_id = ? AND resource = ?", [gid, resource])
+            old = _grant_of(tx, gid, resource)
             if not old:
                 raise NotFound(f"group {group!r} has no grant on {resource!r}")
-            tx.execute(f"DELETE FROM {S}.cis_acl_permission WHERE group_id = ? AND resource = ?",
-                       [gid, resource])
+            tx.delete(PERMISSION, {"group_id": gid, "resource": resource})
             return Done(before={"resource": resource, "access_level": old[0]["access_level"]})
 
         self._run("PERMISSION_REVOKE", "group", group, Access.WRITE, body,
@@ -166,17 +181,14 @@ class AclAdmin:
             group_ids = [self._group(tx, g)["group_id"] for g in groups]
             uid = self._next_id(tx, "cis_acl_user", "user_id")
             now, by = self.clock(), actor_login(self.actor)
-            tx.execute(
-                f"INSERT INTO {S}.cis_acl_user (user_id, user_login, user_name, user_email, "
-                "password_hash, enabled, created_at, created_by, updated_at, updated_by) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [uid, login, user_name, email, hash_password(password), enabled, now, by, now,
-                 by],
-            )
-            for i, gid in enumerate(dict.fromkeys(group_ids)):
-                tx.execute(
-                    f"INSERT INTO {S}.cis_acl_user_group (user_id, group_id, is_primary, "
-                    "added_at, added_by) VALUES (?, ?, ?, ?, ?)", [uid, gid, i == 0, now, by])
+            tx.insert(USER, [{"user_id": uid, "user_login": login, "user_name": user_name,
+                              "user_email": email, "password_hash": hash_password(password),
+                              "enabled": enabled, "created_at": now, "created_by": by,
+                              "updated_at": now, "updated_by": by}])
+            memberships = [_membership(uid, gid, i == 0, now, by)
+                           for i, gid in enumerate(dict.fromkeys(group_ids))]
+            if memberships:
+                tx.insert(MEMBERSHIP, memberships)
             after = {"user_id": uid, "user_login": login, "user_name": user_name,
                      "user_email": email, "enabled": enabled, "groups": list(groups)}
             return Done(uid, after=after)
@@ -193,12 +205,13 @@ class AclAdmin:
                 raise InvalidState(f"{login} is already in {group}")
             now, by = self.clock(), actor_login(self.actor)
             primary_now = primary or not existing
-            if primary_now:
-                tx.execute(f"UPDATE {S}.cis_acl_user_group SET is_primary = false "
-                           "WHERE user_id = ?", [uid])
-            tx.execute(
-                f"INSERT INTO {S}.cis_acl_user_group (user_id, group_id, is_primary, added_at, "
-                "added_by) VALUES (?, ?, ?, ?, ?)", [uid, gid, primary_now, now, by])
+            if primary_now:  # by key: the new membership is not among these rows
+                for g in existing:
+                    if g["is_primary"]:
+                        tx.update(MEMBERSHIP, {"is_primary": False},
+                                  {"user_id": uid, "group_id": g["group_id"]})
+            # upsert: the membership may have existed before and been removed
+            tx.upsert(MEMBERSHIP, [_membership(uid, gid, primary_now, now, by)])
             return Done(after={"group": group, "primary": primary_now})
 
         self._run("USER_ADD_GROUP", "user", login, Access.WRITE, body, {"group": group})
@@ -207,9 +220,7 @@ class AclAdmin:
         def body(tx: Transaction) -> Done[None]:
             uid = self._user(tx, login)["user_id"]
             gid = self._group(tx, group)["group_id"]
-            changed = tx.execute_update(
-                f"DELETE FROM {S}.cis_acl_user_group WHERE user_id = ? AND group_id = ?",
-                [uid, gid])
+            changed = tx.delete(MEMBERSHIP, {"user_id": uid, "group_id": gid})
             if not changed:
                 raise InvalidState(f"{login} is not in {group}")
             return Done(before={"group": group})
@@ -222,14 +233,8 @@ class AclAdmin:
         def body(tx: Transaction) -> Done[None]:
             user = self._user(tx, login)
             now = self.clock()
-            tx.execute(f"UPDATE {S}.cis_acl_user SET enabled = ?, updated_at = ?, "
-                       "updated_by = ? WHERE user_id = ?",
-                       [enabled, now, actor_login(self.actor), user["user_id"]])
-            ended = 0
-            if not enabled:
-                ended = tx.execute_update(
-                    f"UPDATE {S}.cis_acl_session SET revoked_at = ? "
-                    "WHERE user_id = ? AND revoked_at IS NULL", [now, user["user_id"]])
+            self._touch_user(tx, user["user_id"], {"enabled": enabled}, now)
+            ended = _end_sessions(tx, user["user_id"], now) if not enabled else 0
             return Done(before={"enabled": user["enabled"]}, after={"enabled": enabled},
                         detail={"sessions_ended": ended} if ended else None)
 
@@ -246,11 +251,8 @@ class AclAdmin:
             except ValueError as exc:
                 raise ValidationError(str(exc)) from None
             now = self.clock()
-            tx.execute(f"UPDATE {S}.cis_acl_user SET password_hash = ?, updated_at = ?, "
-                       "updated_by = ? WHERE user_id = ?",
-                       [encoded, now, actor_login(self.actor), user["user_id"]])
-            tx.execute(f"UPDATE {S}.cis_acl_session SET revoked_at = ? "
-                       "WHERE user_id = ? AND revoked_at IS NULL", [now, user["user_id"]])
+            self._touch_user(tx, user["user_id"], {"password_hash": encoded}, now)
+            _end_sessions(tx, user["user_id"], now)
             return Done()
 
         self._run("USER_SET_PASSWORD", "user", login, Access.WRITE, body)

@@ -20,6 +20,8 @@ from cistrade_core.clock import Clock, utcnow
 from cistrade_core.errors import AuthenticationError, SessionError
 from cistrade_core.warehouse import Transaction, Warehouse
 
+TABLE = "gmp_cis.cis_acl_session"
+
 
 def session_id_of(token: str) -> str:
     """What the warehouse keeps of a token: its SHA-256, hex."""
@@ -70,20 +72,18 @@ class SessionManager:
             user_group_name=primary["group_name"] if primary else None,
             permissions=perms, created_at=now, expires_at=now + self.ttl, token=token,
         )
-        tx.execute(
-            "INSERT INTO gmp_cis.cis_acl_session (session_id, user_id, user_login, "
-            "session_data, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, NULL)",
-            [session.session_id, session.user_id, session.user_login,
-             jsonutil.dumps(session.data()), session.created_at, session.expires_at],
-        )
+        tx.insert(TABLE, [{
+            "session_id": session.session_id, "user_id": session.user_id,
+            "user_login": session.user_login, "session_data": jsonutil.dumps(session.data()),
+            "created_at": session.created_at, "expires_at": session.expires_at,
+            "revoked_at": None,
+        }])
         return session
 
     def resume(self, token: str) -> Session:
         """The session a token stands for, as stored; expiry is checked by each operation."""
-        rows = self.warehouse.query(
-            "SELECT * FROM gmp_cis.cis_acl_session WHERE session_id = ?",
-            [session_id_of(token)],
-        )
+        rows = self.warehouse.query(f"SELECT * FROM {TABLE} WHERE session_id = ?",
+                                    [session_id_of(token)])
         if not rows:
             raise SessionError("unknown session; log in again")
         row = rows[0]
@@ -95,11 +95,8 @@ class SessionManager:
                        entity_id=session.user_login)
 
         def body(tx: Transaction) -> Done[None]:
-            tx.execute(
-                "UPDATE gmp_cis.cis_acl_session SET revoked_at = ? "
-                "WHERE session_id = ? AND revoked_at IS NULL",
-                [self.clock(), session.session_id],
-            )
+            tx.update(TABLE, {"revoked_at": self.clock()},
+                      {"session_id": session.session_id, "revoked_at": None})
             return Done()
 
         self.runner.run(op, body)

@@ -1,7 +1,7 @@
 """The audit log: one row per operation, appended and never changed.
 
-This module is the only writer of ``cis_audit_log`` and it only inserts; there is
-no update or delete anywhere in the library.
+This module is the only writer of ``cis_audit_log`` and it only inserts (a row
+operation every engine has); there is no update or delete anywhere in the library.
 """
 
 from __future__ import annotations
@@ -62,14 +62,16 @@ def new_event(*, at: datetime, user: str, action: str, entity_type: str,
 
 
 def append(target: Transaction | Warehouse, event: AuditEvent) -> None:
-    """Insert one audit row, inside ``target``'s transaction when it is one."""
-    placeholders = ", ".join("?" for _ in COLUMNS)
-    target.execute(
-        f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES ({placeholders})",
-        [event.event_id, event.event_time, event.user_login, event.action, event.entity_type,
-         event.entity_id, str(event.outcome), jsonutil.dumps(event.before),
-         jsonutil.dumps(event.after), jsonutil.dumps(event.detail)],
-    )
+    """Insert one audit row, inside ``target``'s unit of work when it is one."""
+    target.insert(TABLE, [_row(event)])
+
+
+def _row(event: AuditEvent) -> dict[str, Any]:
+    values = (event.event_id, event.event_time, event.user_login, event.action,
+              event.entity_type, event.entity_id, str(event.outcome),
+              jsonutil.dumps(event.before), jsonutil.dumps(event.after),
+              jsonutil.dumps(event.detail))
+    return dict(zip(COLUMNS, values, strict=True))
 
 
 @dataclass(frozen=True)

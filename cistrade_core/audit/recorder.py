@@ -1,8 +1,9 @@
 """Running an operation so that it leaves exactly one audit row.
 
-A successful operation writes its audit row in its own transaction, so the
-change and its audit row commit together. A refused or failed one rolls back
-and then writes its audit row on its own, with the outcome and the error.
+A successful operation writes its audit row in the operation's own unit of
+work, so the change and its audit row are applied together. A refused or failed
+one is abandoned (nothing it wrote is applied) and its audit row is then written
+on its own, with the outcome and the error.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The notification outbox: mail queued with a workflow step, sent after it commits.
 
-A notification row is written in the same transaction as the step it reports,
+A notification row is written in the same unit of work as the step it reports,
 so a step never commits without its mail and a rolled-back step sends none.
 Sending happens afterwards: a failed send leaves the step as it is, the message
 goes to the mail spool (``cistrade mail retry``), and the row says ``SPOOLED``
@@ -21,7 +21,8 @@ from cistrade_core.config import Settings
 from cistrade_core.ids import sortable_id
 from cistrade_core.mail import build_message, flush_spool, send_mail
 from cistrade_core.notify.render import MailKind, render
-from cistrade_core.warehouse import Transaction, Warehouse
+from cistrade_core.warehouse import Transaction, Warehouse, WriteConflict
+from cistrade_core.warehouse.tables import Lt
 
 log = logging.getLogger(__name__)
 TABLE = "gmp_cis.cis_notification"
@@ -57,15 +58,14 @@ class Notifier:
         mail = render(kind, context)
         nid = sortable_id()
         status = "PENDING" if recipients else "NO_RECIPIENTS"
-        tx.execute(
-            f"INSERT INTO {TABLE} (notification_id, event, portfolio_code, portfolio_version, "
-            "recipients, subject, body_text, body_html, dedupe_key, status, attempts, error, "
-            "spool_file, message_id, created_at, sent_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, NULL, NULL, ?, NULL)",
-            [nid, str(kind), portfolio_code, version, ", ".join(recipients), mail.subject,
-             mail.text, mail.html, dedupe_key, status,
-             None if recipients else "nobody to send it to", self.clock()],
-        )
+        tx.insert(TABLE, [{
+            "notification_id": nid, "event": str(kind), "portfolio_code": portfolio_code,
+            "portfolio_version": version, "recipients": ", ".join(recipients),
+            "subject": mail.subject, "body_text": mail.text, "body_html": mail.html,
+            "dedupe_key": dedupe_key, "status": status, "attempts": 0,
+            "error": None if recipients else "nobody to send it to", "spool_file": None,
+            "message_id": None, "created_at": self.clock(), "sent_at": None,
+        }])
         if not recipients and kind is not MailKind.SYSTEM_ALERT:
             self.queue_alert(
                 tx, f"no recipient for the {kind.replace('_', ' ')} mail",
@@ -99,16 +99,31 @@ class Notifier:
                 log.exception("notification %s not dispatched; it stays queued", nid)
         return result
 
+    def _claim(self, warehouse: Warehouse, nid: str) -> dict[str, Any] | None:
+        """Mark a PENDING row SENDING and return it; None if it is not (or no longer) ours.
+
+        The row is read first and the update is guarded by the state read
+        (``attempts`` too, so a re-queued row can be claimed again): of two
+        dispatchers claiming it at once, one matches nothing or conflicts.
+        """
+        try:
+            with warehouse.transaction() as tx:
+                rows = tx.query(f"SELECT * FROM {TABLE} WHERE notification_id = ?", [nid])
+                if not rows or rows[0]["status"] != "PENDING":
+                    return None
+                row, now = rows[0], self.clock()
+                claimed = tx.update(
+                    TABLE, {"status": "SENDING", "attempts": row["attempts"] + 1, "sent_at": now},
+                    {"notification_id": nid, "status": "PENDING", "attempts": row["attempts"]})
+        except WriteConflict:
+            log.info("notification %s was claimed by another dispatcher", nid)
+            return None
+        return {**row, "attempts": row["attempts"] + 1, "sent_at": now} if claimed else None
+
     def _send_one(self, warehouse: Warehouse, nid: str) -> DispatchResult:
-        with warehouse.transaction() as tx:
-            claimed = tx.execute_update(
-                f"UPDATE {TABLE} SET status = 'SENDING', attempts = attempts + 1, "
-                "sent_at = ? WHERE notification_id = ? AND status = 'PENDING'",
-                [self.clock(), nid])
-            row = tx.query(f"SELECT * FROM {TABLE} WHERE notification_id = ?", [nid])
-        if not claimed:
+        row = self._claim(warehouse, nid)
+        if row is None:
             return DispatchResult()
-        row = row[0]
         msg = build_message(
             subject=row["subject"], sender=self.settings.smtp.mail_from,
             to=[r.strip() for r in row["recipients"].split(",") if r.strip()],
@@ -119,13 +134,11 @@ class Notifier:
                         if row["portfolio_code"] else {})},
         )
         outcome = send_mail(msg, self.settings.smtp, self.settings.mail_spool_dir)
-        warehouse.execute(
-            f"UPDATE {TABLE} SET status = ?, error = ?, spool_file = ?, message_id = ?, "
-            "sent_at = ? WHERE notification_id = ?",
-            ["SENT" if outcome.sent else "SPOOLED", outcome.error,
-             str(outcome.spooled_to) if outcome.spooled_to else None, outcome.message_id,
-             self.clock() if outcome.sent else None, nid],
-        )
+        warehouse.update(TABLE, {
+            "status": "SENT" if outcome.sent else "SPOOLED", "error": outcome.error,
+            "spool_file": str(outcome.spooled_to) if outcome.spooled_to else None,
+            "message_id": outcome.message_id, "sent_at": self.clock() if outcome.sent else None,
+        }, {"notification_id": nid})
         return DispatchResult(sent=1) if outcome.sent else DispatchResult(spooled=1)
 
     def retry(self, warehouse: Warehouse) -> tuple[int, int]:
@@ -135,26 +148,37 @@ class Notifier:
         """
         flushed, _ = flush_spool(self.settings.smtp, self.settings.mail_spool_dir)
         delivered = self.reconcile(warehouse)
-        warehouse.execute(
-            f"UPDATE {TABLE} SET status = 'PENDING' WHERE status = 'SENDING' AND sent_at < ?",
-            [self.clock() - STALE_CLAIM])
+        self.requeue_stale(warehouse)
         result = self.dispatch(warehouse)
         waiting = warehouse.query(
             f"SELECT count(*) AS n FROM {TABLE} WHERE status IN ('PENDING', 'SPOOLED')")[0]["n"]
         log.info("mail retry: %d spooled mails sent, %d rows delivered", flushed, delivered)
         return delivered + result.sent, waiting
 
+    def requeue_stale(self, warehouse: Warehouse) -> int:
+        """Put rows claimed for sending longer than :data:`STALE_CLAIM` ago back to PENDING."""
+        stale = {"status": "SENDING", "sent_at": Lt(self.clock() - STALE_CLAIM)}
+        try:
+            return warehouse.update(TABLE, {"status": "PENDING"}, stale)
+        except WriteConflict:  # another retry re-queued (or a dispatcher claimed) them
+            log.info("stale notification claims changed concurrently; left to that run")
+            return 0
+
     def reconcile(self, warehouse: Warehouse) -> int:
-        """Mark SPOOLED rows whose spool file is gone (delivered) as SENT."""
+        """Mark SPOOLED rows whose spool file is gone (delivered) as SENT; return how many."""
         rows = warehouse.query(
             f"SELECT notification_id, spool_file FROM {TABLE} WHERE status = 'SPOOLED'")
         done = [r["notification_id"] for r in rows
                 if not r["spool_file"] or not Path(r["spool_file"]).exists()]
+        marked = 0
         for nid in done:
-            warehouse.execute(
-                f"UPDATE {TABLE} SET status = 'SENT', error = NULL, sent_at = ? "
-                "WHERE notification_id = ? AND status = 'SPOOLED'", [self.clock(), nid])
-        return len(done)
+            try:
+                marked += warehouse.update(
+                    TABLE, {"status": "SENT", "error": None, "sent_at": self.clock()},
+                    {"notification_id": nid, "status": "SPOOLED"})
+            except WriteConflict:  # reconciled by a concurrent run
+                log.info("notification %s reconciled concurrently", nid)
+        return marked
 
 
 def notifications(warehouse: Warehouse | Transaction, portfolio_code: str | None = None,

@@ -11,7 +11,7 @@ from cistrade_core.notify import MailKind, Notifier
 from cistrade_core.portfolio import store
 from cistrade_core.portfolio.model import Portfolio
 from cistrade_core.portfolio.store import PortfolioFilter
-from cistrade_core.portfolio.workflow import checker_emails, mail_context
+from cistrade_core.portfolio.workflow import checker_emails, checkers, mail_context
 from cistrade_core.warehouse import Transaction, Warehouse
 
 REMINDER_ACTOR = SystemActor("system:approval-reminders")
@@ -44,7 +44,8 @@ def send_reminders(warehouse: Warehouse, notifier: Notifier, now: datetime,
     """Queue (and send) one reminder per overdue portfolio to the checkers who may decide.
 
     ``run_key`` (e.g. the run's date) makes the job idempotent: a portfolio version
-    is reminded once per key. The run leaves one audit row.
+    is reminded once per key. The run leaves one audit row. The mail is queued in
+    the run's unit of work and dispatched after it, once it is visible on every engine.
     """
     op = Operation(REMINDER_ACTOR.login, "REMIND", "portfolio", None,
                    request={"max_age_hours": max_age.total_seconds() / 3600,
@@ -52,13 +53,16 @@ def send_reminders(warehouse: Warehouse, notifier: Notifier, now: datetime,
 
     def body(tx: Transaction) -> Done[ReminderReport]:
         report = ReminderReport()
-        for p in overdue_approvals(tx, now, max_age):
+        overdue = overdue_approvals(tx, now, max_age)
+        approvers = checkers(tx) if overdue else []
+        for p in overdue:
             report.overdue.append(p.portfolio_code)
             context = mail_context(p, p, None, None)
             context.update(submitted_at=f"{p.submitted_at:%Y-%m-%d %H:%M}",
                            age_text=age_text(now - p.submitted_at))
             nid = notifier.queue(
-                tx, MailKind.APPROVAL_REMINDER, checker_emails(tx, exclude=p.change_makers),
+                tx, MailKind.APPROVAL_REMINDER,
+                checker_emails(tx, exclude=p.change_makers, among=approvers),
                 context, portfolio_code=p.portfolio_code, version=p.version,
                 dedupe_key=f"reminder:{p.portfolio_code}:{p.version}:{run_key}")
             (report.queued if nid else report.already_sent).append(nid or p.portfolio_code)

@@ -1,7 +1,8 @@
-"""Reading and writing the portfolio tables (SQL with ``?`` placeholders only)."""
+"""Reading (portable SQL, ``?`` placeholders) and writing (row operations) the portfolio tables."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,11 @@ from cistrade_core.portfolio.model import FIELDS, PendingAction, Portfolio, Stat
 from cistrade_core.warehouse import Transaction, Warehouse
 
 S = "gmp_cis"
+PORTFOLIO = f"{S}.cis_portfolio"
+HISTORY = f"{S}.cis_portfolio_history"
+UDF_VALUE = f"{S}.cis_udf_value"
+#: Values per ``IN (...)`` list: keeps statements short on engines that bind on the client.
+IN_CHUNK = 1000
 Q = Transaction | Warehouse
 COLUMNS = (
     "portfolio_code", *FIELDS, "status", "version", "change_makers", "pending_action",
@@ -24,8 +30,9 @@ HISTORY_COLUMNS = (
 )
 
 
-def _row_values(p: Portfolio, columns: tuple[str, ...]) -> list[Any]:
-    out = []
+def _row(p: Portfolio, columns: tuple[str, ...]) -> dict[str, Any]:
+    """``p`` as stored: ``columns`` to their column values."""
+    out = {}
     for col in columns:
         value = getattr(p, col)
         if col == "change_makers":
@@ -34,7 +41,7 @@ def _row_values(p: Portfolio, columns: tuple[str, ...]) -> list[Any]:
             value = jsonutil.dumps(value)
         elif col in ("status", "pending_action", "pending_status") and value is not None:
             value = str(value)
-        out.append(value)
+        out[col] = value
     return out
 
 
@@ -50,43 +57,59 @@ def _portfolio(row: dict[str, Any], udf_values: dict[str, str]) -> Portfolio:
 
 
 def fetch(q: Q, code: str) -> Portfolio | None:
-    rows = q.query(f"SELECT {', '.join(COLUMNS)} FROM {S}.cis_portfolio "
-                   "WHERE portfolio_code = ?", [code])
+    rows = q.query(f"SELECT {', '.join(COLUMNS)} FROM {PORTFOLIO} WHERE portfolio_code = ?",
+                   [code])
     if not rows:
         return None
     return _portfolio(rows[0], udf_values(q, code))
 
 
 def udf_values(q: Q, code: str) -> dict[str, str]:
-    rows = q.query(f"SELECT udf_name, udf_value FROM {S}.cis_udf_value "
+    rows = q.query(f"SELECT udf_name, udf_value FROM {UDF_VALUE} "
                    "WHERE portfolio_code = ? ORDER BY udf_name", [code])
     return {r["udf_name"]: r["udf_value"] for r in rows}
 
 
+def udf_values_of(q: Q, codes: Sequence[str]) -> dict[str, dict[str, str]]:
+    """``{portfolio_code: {udf_name: value}}`` of ``codes`` (read in chunks)."""
+    out: dict[str, dict[str, str]] = {}
+    for start in range(0, len(codes), IN_CHUNK):
+        chunk = codes[start:start + IN_CHUNK]
+        for r in q.query(f"SELECT portfolio_code, udf_name, udf_value FROM {UDF_VALUE} "
+                         f"WHERE portfolio_code IN ({', '.join('?' for _ in chunk)})", chunk):
+            out.setdefault(r["portfolio_code"], {})[r["udf_name"]] = r["udf_value"]
+    return out
+
+
 def insert(tx: Transaction, p: Portfolio) -> None:
-    tx.execute(
-        f"INSERT INTO {S}.cis_portfolio ({', '.join(COLUMNS)}) "
-        f"VALUES ({', '.join('?' for _ in COLUMNS)})",
-        _row_values(p, COLUMNS),
-    )
+    """Add a new portfolio; a concurrent creation of the same code conflicts."""
+    tx.insert(PORTFOLIO, [_row(p, COLUMNS)])
 
 
 def update(tx: Transaction, p: Portfolio, expected_version: int) -> int:
-    """Write ``p`` over the row if it is still at ``expected_version``; rows changed."""
-    assignments = ", ".join(f"{c} = ?" for c in MUTABLE)
-    return tx.execute_update(
-        f"UPDATE {S}.cis_portfolio SET {assignments} WHERE portfolio_code = ? AND version = ?",
-        [*_row_values(p, MUTABLE), p.portfolio_code, expected_version],
-    )
+    """Write ``p`` over the row if it is still at ``expected_version``; rows changed.
+
+    Of two concurrent updates from the same version, one raises ``WriteConflict``.
+    """
+    return tx.update(PORTFOLIO, _row(p, MUTABLE),
+                     {"portfolio_code": p.portfolio_code, "version": expected_version})
 
 
-def replace_udf_values(tx: Transaction, code: str, values: dict[str, str], by: str,
-                       at: datetime) -> None:
-    tx.execute(f"DELETE FROM {S}.cis_udf_value WHERE portfolio_code = ?", [code])
-    for name, value in sorted(values.items()):
-        tx.execute(
-            f"INSERT INTO {S}.cis_udf_value (portfolio_code, udf_name, udf_value, updated_at, "
-            "updated_by) VALUES (?, ?, ?, ?, ?)", [code, name, value, at, by])
+def replace_udf_values(tx: Transaction, code: str, values: Mapping[str, str],
+                       before: Mapping[str, str], by: str, at: datetime) -> None:
+    """Make ``values`` the UDF values of ``code``, whose stored values are ``before``.
+
+    The removed names are deleted by key and every value is upserted (stamped
+    ``at``/``by``), so nothing depends on the order an engine applies them in.
+    """
+    for name in sorted(set(before) - set(values)):
+        tx.delete(UDF_VALUE, {"portfolio_code": code, "udf_name": name})
+    if values:
+        tx.upsert(UDF_VALUE, [
+            {"portfolio_code": code, "udf_name": name, "udf_value": value, "updated_at": at,
+             "updated_by": by}
+            for name, value in sorted(values.items())
+        ])
 
 
 def append_history(tx: Transaction, p: Portfolio, action: str, actor: str, at: datetime,
@@ -100,15 +123,11 @@ def append_history(tx: Transaction, p: Portfolio, action: str, actor: str, at: d
         "pending_status": str(p.pending_status) if p.pending_status else None,
         "pending_data": jsonutil.dumps(p.pending_data),
     }
-    tx.execute(
-        f"INSERT INTO {S}.cis_portfolio_history ({', '.join(HISTORY_COLUMNS)}) "
-        f"VALUES ({', '.join('?' for _ in HISTORY_COLUMNS)})",
-        [values[c] for c in HISTORY_COLUMNS],
-    )
+    tx.insert(HISTORY, [{c: values[c] for c in HISTORY_COLUMNS}])
 
 
 def history(q: Q, code: str) -> list[dict[str, Any]]:
-    rows = q.query(f"SELECT {', '.join(HISTORY_COLUMNS)} FROM {S}.cis_portfolio_history "
+    rows = q.query(f"SELECT {', '.join(HISTORY_COLUMNS)} FROM {HISTORY} "
                    "WHERE portfolio_code = ? ORDER BY version", [code])
     for r in rows:
         r["udf_values"] = jsonutil.loads(r["udf_values"])
@@ -127,7 +146,7 @@ class PortfolioFilter:
 
 
 def select(q: Q, flt: PortfolioFilter) -> list[Portfolio]:
-    sql = f"SELECT {', '.join(COLUMNS)} FROM {S}.cis_portfolio WHERE 1 = 1"
+    sql = f"SELECT {', '.join(COLUMNS)} FROM {PORTFOLIO} WHERE 1 = 1"
     params: list[Any] = []
     for column, value in (("status", flt.status), ("desk", flt.desk), ("owner", flt.owner)):
         if value is not None:
@@ -141,14 +160,7 @@ def select(q: Q, flt: PortfolioFilter) -> list[Portfolio]:
     sql += " ORDER BY portfolio_code LIMIT ?"
     params.append(int(flt.limit))
     rows = q.query(sql, params)
-    if not rows:
-        return []
-    values: dict[str, dict[str, str]] = {}
-    codes = [r["portfolio_code"] for r in rows]
-    for r in q.query(
-            f"SELECT portfolio_code, udf_name, udf_value FROM {S}.cis_udf_value "
-            f"WHERE portfolio_code IN ({', '.join('?' for _ in codes)})", codes):
-        values.setdefault(r["portfolio_code"], {})[r["udf_name"]] = r["udf_value"]
+    values = udf_values_of(q, [r["portfolio_code"] for r in rows])
     return [_portfolio(r, values.get(r["portfolio_code"], {})) for r in rows]
 
 

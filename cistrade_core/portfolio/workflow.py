@@ -133,7 +133,8 @@ class PortfolioService:
             if store.update(tx, new, expected_version) != 1:
                 raise ConflictError(f"portfolio {code} changed at the same time; reload it")
             if new.udf_values != current.udf_values:
-                store.replace_udf_values(tx, code, new.udf_values, session.user_login, now)
+                store.replace_udf_values(tx, code, new.udf_values, current.udf_values,
+                                         session.user_login, now)
             store.append_history(tx, new, action, session.user_login, now, reason)
             queued.extend(self._notifications(tx, action, session, current, new, reason))
             return Done(new, before=current.as_dict(), after=new.as_dict(),
@@ -186,7 +187,7 @@ class PortfolioService:
                 created_at=now, updated_by=session.user_login, updated_at=now,
             )
             store.insert(tx, p)
-            store.replace_udf_values(tx, code, p.udf_values, session.user_login, now)
+            store.replace_udf_values(tx, code, p.udf_values, {}, session.user_login, now)
             store.append_history(tx, p, "CREATE", session.user_login, now)
             return Done(p, after=p.as_dict())
 
@@ -381,10 +382,18 @@ class PortfolioService:
         return [nid] if nid else []
 
 
-def checker_emails(tx: Transaction, exclude: tuple[str, ...] = ()) -> list[str]:
-    """Addresses of enabled users who may approve, except the change's makers."""
-    return [u["user_email"] for u in acl_store.users_with_access(tx, Resource.APPROVAL,
-                                                                 Access.WRITE)
+def checkers(tx: Transaction) -> list[dict[str, Any]]:
+    """Enabled users who may approve (login, name, e-mail)."""
+    return acl_store.users_with_access(tx, Resource.APPROVAL, Access.WRITE)
+
+
+def checker_emails(tx: Transaction, exclude: tuple[str, ...] = (),
+                   among: list[dict[str, Any]] | None = None) -> list[str]:
+    """Addresses of enabled users who may approve, except the change's makers.
+
+    ``among`` is :func:`checkers` read before, to ask once for many changes.
+    """
+    return [u["user_email"] for u in (checkers(tx) if among is None else among)
             if u["user_login"] not in exclude]
 
 

@@ -54,6 +54,14 @@ def load_fields(q: Transaction | Warehouse, include_retired: bool = False) -> li
     ]
 
 
+def _row(fld: UdfField) -> dict[str, Any]:
+    """The definition columns of ``fld`` as stored (without the who and when)."""
+    return {"udf_name": fld.name, "label": fld.label, "data_type": str(fld.data_type),
+            "allowed_values": (jsonutil.dumps(list(fld.allowed_values))
+                               if fld.allowed_values else None),
+            "mandatory": fld.mandatory, "default_value": fld.default, "active": fld.active}
+
+
 def validate_values(fields: Sequence[UdfField], values: Mapping[str, Any]) -> UdfCheck:
     """Check a portfolio's full set of UDF values against the active definitions.
 
@@ -104,14 +112,8 @@ class UdfRegistry:
             if tx.query(f"SELECT udf_name FROM {TABLE} WHERE udf_name = ?", [fld.name]):
                 raise InvalidState(f"UDF {fld.name!r} is already defined")
             now, by = self.clock(), actor_login(session)
-            tx.execute(
-                f"INSERT INTO {TABLE} (udf_name, label, data_type, allowed_values, mandatory, "
-                "default_value, active, created_at, created_by, updated_at, updated_by) "
-                "VALUES (?, ?, ?, ?, ?, ?, true, ?, ?, ?, ?)",
-                [fld.name, fld.label, str(fld.data_type),
-                 jsonutil.dumps(list(fld.allowed_values)) if fld.allowed_values else None,
-                 fld.mandatory, fld.default, now, by, now, by],
-            )
+            tx.insert(TABLE, [{**_row(fld), "created_at": now, "created_by": by,
+                               "updated_at": now, "updated_by": by}])
             return Done(fld, after=fld.as_dict())
 
         return self.runner.run(op, body)
@@ -152,9 +154,10 @@ class UdfRegistry:
 
         def body(tx: Transaction) -> Done[None]:
             require(tx, session, Resource.UDF, Access.WRITE, self.clock())
-            changed = tx.execute_update(
-                f"UPDATE {TABLE} SET active = false, updated_at = ?, updated_by = ? "
-                "WHERE udf_name = ? AND active", [self.clock(), session.user_login, name])
+            changed = tx.update(
+                TABLE, {"active": False, "updated_at": self.clock(),
+                        "updated_by": session.user_login},
+                {"udf_name": name, "active": True})
             if not changed:
                 raise NotFound(f"no active UDF {name!r}")
             return Done(before={"active": True}, after={"active": False})

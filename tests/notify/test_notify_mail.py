@@ -150,3 +150,20 @@ def test_every_template_renders_text_and_html():
         mail = render(kind, context)
         assert mail.subject.startswith("[CisTrade] ") and "\n" not in mail.subject
         assert mail.text.strip() and mail.html.lstrip().startswith("<!DOCTYPE html>")
+
+
+def test_a_lost_claim_is_queued_again_and_sent_once(core, login, smtp_server, clock):
+    _submitted(core, login("maker1"))
+    [row] = notifications(core.warehouse, "EQ-01")
+    # a dispatcher claimed the mail and died before sending it
+    assert core.warehouse.update(
+        "gmp_cis.cis_notification", {"status": "SENDING", "attempts": 1, "sent_at": clock()},
+        {"notification_id": row["notification_id"], "status": "PENDING"}) == 1
+    assert core.notifier.dispatch(core.warehouse).sent == 0
+    assert core.notifier.retry(core.warehouse) == (0, 0)    # not stale yet
+    clock.advance(hours=2)
+    assert core.notifier.retry(core.warehouse) == (1, 0)
+    [row] = notifications(core.warehouse, "EQ-01")
+    assert (row["status"], row["attempts"]) == ("SENT", 2)
+    assert core.notifier.dispatch(core.warehouse, [row["notification_id"]]).sent == 0
+    assert len(read_outbox(smtp_server.outbox)) == 1
