@@ -88,11 +88,8 @@ def _seed_pending(warehouse, count: int, chunk: int = 500) -> None:
                 desk="Bench", status="PENDING_APPROVAL", version=2, change_makers=makers,
                 submitted_by="bench_maker", submitted_at=now, created_by="bench_maker",
                 created_at=now, updated_by="bench_maker", updated_at=now)
-            rows.append([values[c] for c in COLUMNS])
-        marks = ", ".join("(" + ", ".join("?" for _ in COLUMNS) + ")" for _ in rows)
-        with warehouse.transaction() as tx:
-            tx.execute(f"INSERT INTO gmp_cis.cis_portfolio ({', '.join(COLUMNS)}) "
-                       f"VALUES {marks}", [v for row in rows for v in row])
+            rows.append(values)
+        warehouse.insert("gmp_cis.cis_portfolio", rows)
 
 
 def run(portfolios: int, logins: int, map_builds: int) -> dict[str, list[float]]:

@@ -48,12 +48,12 @@ def portfolio_approval_reminders():
     @task
     def retry_notifications() -> dict:
         from cistrade_airflow import settings_from_airflow
+        from cistrade_airflow.warehouse import warehouse_from_airflow
         from cistrade_core.notify import Notifier
         from cistrade_core.schema import ensure_core_schema
-        from cistrade_core.warehouse import get_warehouse
 
         settings = settings_from_airflow()
-        warehouse = get_warehouse(settings)
+        warehouse = warehouse_from_airflow(settings)
         ensure_core_schema(warehouse)
         delivered, waiting = Notifier(settings).retry(warehouse)
         return {"delivered": delivered, "waiting": waiting}
@@ -63,15 +63,15 @@ def portfolio_approval_reminders():
         from datetime import timedelta
 
         from cistrade_airflow import settings_from_airflow
+        from cistrade_airflow.warehouse import warehouse_from_airflow
         from cistrade_core.clock import utcnow
         from cistrade_core.notify import Notifier
         from cistrade_core.portfolio.reminders import send_reminders
-        from cistrade_core.warehouse import get_warehouse
 
         settings = settings_from_airflow()
         max_age = timedelta(hours=float((params or {}).get("max_age_hours",
                                                           DEFAULT_MAX_AGE_HOURS)))
-        report = send_reminders(get_warehouse(settings), Notifier(settings), utcnow(),
+        report = send_reminders(warehouse_from_airflow(settings), Notifier(settings), utcnow(),
                                 max_age, run_key=ds or f"{utcnow():%Y-%m-%d}")
         return {"overdue": report.overdue, "reminded": len(report.queued),
                 "already_reminded": len(report.already_sent)}

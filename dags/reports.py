@@ -75,13 +75,15 @@ def make_report_dag(definition: ReportDefinition):
             from datetime import date
 
             from cistrade_airflow import settings_from_airflow
+            from cistrade_airflow.warehouse import warehouse_from_airflow
             from cistrade_core.reports.runner import build_report
 
             # Task processes run the task runner's threads: no forked PDF render workers here.
             os.environ.setdefault("CISTRADE_PDF_WORKERS", "1")
             day = date.fromisoformat(_as_of(context, definition))
+            settings = settings_from_airflow()
             run = build_report(definition, day, formats=context["params"].get("formats"),
-                               settings=settings_from_airflow())
+                               settings=settings, warehouse=warehouse_from_airflow(settings))
             print(f"{definition.title} {day}: {run.row_count} rows -> {run.folder}")
             return str(run.folder)
 
@@ -93,6 +95,7 @@ def make_report_dag(definition: ReportDefinition):
             from airflow.sdk import Variable
 
             from cistrade_airflow import settings_from_airflow
+            from cistrade_airflow.warehouse import warehouse_from_airflow
             from cistrade_core.reports.runner import deliver as send
             from cistrade_core.reports.runner import load_run
 
@@ -103,8 +106,10 @@ def make_report_dag(definition: ReportDefinition):
                           or definition.recipients)
             ti = context["ti"]
             last_try = ti.try_number > ti.max_tries  # keep the mail for later only at the end
+            settings = settings_from_airflow()
             result = send(load_run(definition, day, Path(folder)), recipients,
-                          settings=settings_from_airflow(), spool=last_try)
+                          settings=settings, warehouse=warehouse_from_airflow(settings),
+                          spool=last_try)
             if not result.sent:
                 raise RuntimeError(f"report mail not sent (kept for retry): {result.error}")
             return {"to": recipients, "message_id": result.message_id}

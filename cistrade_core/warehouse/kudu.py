@@ -26,6 +26,7 @@ from cistrade_core.warehouse.sqltext import (
     IMPALA,
     Dialect,
     bind,
+    column_name,
     identifier,
     split_statements,
     tokenize,
@@ -79,7 +80,7 @@ class KuduTable:
 
     def portable_ddl(self, name: str | None = None) -> str:
         """The same columns as a plain Parquet table (for engines without Kudu)."""
-        cols = ",\n".join(f"    {c.name} {c.type}" for c in self.columns)
+        cols = ",\n".join(f"    {column_name(c.name)} {c.type}" for c in self.columns)
         return f"CREATE TABLE {name or self.name} (\n{cols}\n) STORED AS PARQUET"
 
 
@@ -118,7 +119,7 @@ def _split_top(text: str) -> list[str]:
 
 _CREATE = re.compile(r"^CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\s+([\w.]+)\s*\(", re.I)
 _COLUMN = re.compile(
-    r"^(\w+)\s+(STRING|BIGINT|INT|SMALLINT|TINYINT|BOOLEAN|DOUBLE|FLOAT|TIMESTAMP|DATE|"
+    r"^`?(\w+)`?\s+(STRING|BIGINT|INT|SMALLINT|TINYINT|BOOLEAN|DOUBLE|FLOAT|TIMESTAMP|DATE|"
     r"DECIMAL\s*\(\s*\d+\s*,\s*\d+\s*\))\s*(NOT\s+NULL|NULL)?\s*(?:COMMENT\s+('(?:[^'\\]|\\.)*'))?$",
     re.I | re.S,
 )
@@ -255,7 +256,8 @@ class KuduStore:
         missing = [c for c in needed if c not in columns]
         if missing:
             raise ValueError(f"{verb} into {table} needs columns {missing}")
-        head = f"{verb} INTO {identifier(spec.name)} ({', '.join(columns)}) VALUES "
+        head = (f"{verb} INTO {identifier(spec.name)} "
+                f"({', '.join(column_name(c) for c in columns)}) VALUES ")
         batch: list[str] = []
         size = len(head)
         for n, row in enumerate(rows):

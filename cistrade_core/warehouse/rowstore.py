@@ -38,7 +38,7 @@ from typing import Any
 from cistrade_core.ids import sortable_id
 from cistrade_core.warehouse.base import Rows, Transaction, WriteConflict
 from cistrade_core.warehouse.kudu import KUDU_DDL, KuduStore, kudu_tables
-from cistrade_core.warehouse.sqltext import HIVE, IMPALA, Dialect, split_statements
+from cistrade_core.warehouse.sqltext import HIVE, IMPALA, Dialect, column_name, split_statements
 from cistrade_core.warehouse.tables import TableSpec, matches, table_spec, table_specs, where_sql
 
 log = logging.getLogger(__name__)
@@ -83,9 +83,10 @@ def key_condition(spec: TableSpec, rows: Sequence[Mapping[str, Any]],
     """``rows``' keys as a WHERE condition with literals (``k IN (...)`` or ORs of ANDs)."""
     if len(spec.key) == 1:
         column = spec.key[0]
-        return f"{column} IN ({', '.join(literal(r[column]) for r in rows)})"
+        return f"{column_name(column)} IN ({', '.join(literal(r[column]) for r in rows)})"
     return " OR ".join(
-        "(" + " AND ".join(f"{c} = {literal(r[c])}" for c in spec.key) + ")" for r in rows)
+        "(" + " AND ".join(f"{column_name(c)} = {literal(r[c])}" for c in spec.key) + ")"
+        for r in rows)
 
 
 # -- how an engine writes rows ---------------------------------------------------------------
@@ -148,7 +149,8 @@ class LogRowWriter(RowWriter):
     def schema_statements(self) -> list[str]:
         statements = ["CREATE DATABASE IF NOT EXISTS gmp_cis"]
         for spec in table_specs().values():
-            columns = [f"{c} {t}" for c, t in zip(spec.columns, spec.types, strict=True)]
+            columns = [f"{column_name(c)} {t}"
+                       for c, t in zip(spec.columns, spec.types, strict=True)]
             if not spec.append_only:
                 columns += [f"{LOG_SEQ} STRING", f"{LOG_DELETED} BOOLEAN"]
             statements.append(f"CREATE TABLE IF NOT EXISTS {self.physical(spec)} ("
@@ -156,7 +158,8 @@ class LogRowWriter(RowWriter):
             if not spec.append_only:
                 statements.append(
                     f"CREATE VIEW IF NOT EXISTS {spec.qualified} AS SELECT "
-                    f"{', '.join(spec.columns)} FROM (SELECT v.*, row_number() OVER ("
+                    f"{', '.join(map(column_name, spec.columns))} "
+                    "FROM (SELECT v.*, row_number() OVER ("
                     f"PARTITION BY {', '.join(spec.key)} ORDER BY {LOG_SEQ} DESC) AS row_rank "
                     f"FROM {self.physical(spec)} AS v) AS newest "
                     f"WHERE row_rank = 1 AND NOT {LOG_DELETED}")
@@ -175,7 +178,8 @@ class LogRowWriter(RowWriter):
             columns += [LOG_SEQ, LOG_DELETED]
             values = [[*(r[c] for c in columns[:-2]), sortable_id(), verb == "delete"]
                       for r in rows]
-        head = f"INSERT INTO {self.physical(spec)} ({', '.join(columns)}) VALUES "
+        head = (f"INSERT INTO {self.physical(spec)} "
+                f"({', '.join(map(column_name, columns))}) VALUES ")
         return list(self._batches(head, values))
 
     def _batches(self, head: str, values: Sequence[Sequence[Any]]) -> Iterator[str]:

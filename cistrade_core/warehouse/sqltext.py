@@ -245,3 +245,35 @@ def identifier(name: str) -> str:
     if not IDENTIFIER.match(name):
         raise SqlTextError(f"{name!r} is not a plain identifier")
     return name
+
+
+#: Impala's reserved words (docs/topics/impala_reserved_words.xml); a column named like
+#: one is written in backticks in the statements built for Impala and Hive.
+IMPALA_RESERVED = frozenset({
+    "add", "aggregate", "all", "alter", "analytic", "and", "anti", "api_version", "as", "asc",
+    "avro", "between", "bigint", "binary", "boolean", "buckets", "by", "cached", "cascade",
+    "case", "cast", "change", "char", "class", "close_fn", "column", "columns", "comment",
+    "compute", "create", "cross", "current", "data", "database", "databases", "date",
+    "datetime", "decimal", "delete", "delimited", "desc", "describe", "distinct",
+    "distribute", "div", "double", "drop", "else", "end", "escaped", "exists", "explain",
+    "extended", "external", "false", "fields", "fileformat", "finalize_fn", "first", "float",
+    "following", "for", "format", "formatted", "from", "full", "function", "functions",
+    "grant", "group", "hash", "having", "if", "ignore", "ilike", "in", "incremental",
+    "init_fn", "inner", "inpath", "insert", "int", "integer", "intermediate", "interval",
+    "into", "invalidate", "iregexp", "is", "join", "last", "left", "like", "limit", "lines",
+    "load", "location", "merge_fn", "metadata", "not", "null", "nulls", "offset", "on", "or",
+    "order", "outer", "over", "overwrite", "parquet", "parquetfile", "partition",
+    "partitioned", "partitions", "preceding", "prepare_fn", "produced", "purge", "range",
+    "rcfile", "real", "refresh", "regexp", "rename", "replace", "restrict", "returns",
+    "revoke", "right", "rlike", "role", "roles", "row", "rows", "schema", "schemas", "select",
+    "semi", "sequencefile", "serdeproperties", "serialize_fn", "set", "show", "smallint",
+    "split", "stats", "stored", "straight_join", "string", "symbol", "table", "tables",
+    "tblproperties", "terminated", "textfile", "then", "timestamp", "tinyint", "to", "true",
+    "truncate", "unbounded", "uncached", "union", "update", "update_fn", "upsert", "use",
+    "using", "values", "varchar", "view", "when", "where", "with",
+})
+
+
+def column_name(name: str) -> str:
+    """``name`` as a column in Impala/Hive SQL: backticked when it is a reserved word."""
+    return f"`{name}`" if name.lower() in IMPALA_RESERVED else name

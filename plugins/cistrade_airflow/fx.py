@@ -62,10 +62,10 @@ def fx_settings():
 
 
 def _store(settings):
+    from cistrade_airflow.warehouse import warehouse_from_airflow
     from cistrade_core.fx.store import FxStore
-    from cistrade_core.warehouse import get_warehouse
 
-    return FxStore(get_warehouse(settings))
+    return FxStore(warehouse_from_airflow(settings))
 
 
 def load_rates(provider: str, run_id: str) -> dict[str, Any]:

@@ -282,7 +282,7 @@ STORED AS KUDU;
 CREATE TABLE IF NOT EXISTS gmp_cis.cis_fx_feed_health (
     run_id          STRING    NOT NULL,
     provider        STRING    NOT NULL,
-    role            STRING    NOT NULL COMMENT 'primary, fallback or backup',
+    `role`          STRING    NOT NULL COMMENT 'primary, fallback or backup (reserved word)',
     started_at      TIMESTAMP NOT NULL,
     finished_at     TIMESTAMP NOT NULL,
     pairs_requested INT       NOT NULL,

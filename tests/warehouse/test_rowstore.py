@@ -183,3 +183,19 @@ def test_every_changeable_table_has_a_row_log_and_view_on_hive():
                        for s in statements)
             assert any(s.startswith(f"CREATE VIEW IF NOT EXISTS {spec.qualified} AS")
                        for s in statements)
+
+
+def test_reserved_words_are_quoted_for_impala_and_hive():
+    """``role`` is reserved in Impala: backticked in the DDL and in every statement."""
+    from cistrade_core.warehouse.sqltext import IMPALA_RESERVED, column_name
+
+    ddl = KUDU_DDL.read_text()
+    for spec in table_specs().values():
+        for column in spec.columns:
+            if column.lower() in IMPALA_RESERVED:
+                assert f"`{column}`" in ddl, column
+    health = table_spec("cis_fx_feed_health")
+    row = dict.fromkeys(health.columns, 1)
+    assert "`role`" in KuduRowWriter().write("insert", health, [row])[0]
+    assert "`role`" in LogRowWriter().write("insert", health, [row])[0]
+    assert column_name("role") == "`role`" and column_name("pair") == "pair"
