@@ -1,7 +1,7 @@
 """ACL changes that rewrite rows: re-grants, re-added memberships, the primary group.
 
-Each test runs on plain DuckDB and on DuckDB applying a unit of work's writes
-at its end (as Impala/Kudu and Hive do).
+Each test runs on plain DuckDB and on the unit of work of Impala/Kudu (claims,
+then writes at its end) over DuckDB.
 """
 
 import shutil
@@ -11,17 +11,19 @@ import pytest
 from cistrade_core.acl import SystemActor
 from cistrade_core.audit import AuditFilter
 from cistrade_core.audit import log as audit_log
-from tests.deferred_warehouse import DeferredWrites
+from tests.kudu_on_duckdb import KuduOnDuckDB
 
 
-@pytest.fixture(params=["duckdb", "deferred"])
+@pytest.fixture(params=["duckdb", "kudu"])
 def core_wh(request, settings, core_seed):
     from cistrade_core.warehouse.duckdb_backend import DuckDBWarehouse
 
     shutil.copy(core_seed.template, settings.warehouse_path)
     wh = DuckDBWarehouse(settings.warehouse_path)
+    if request.param == "kudu":
+        wh = KuduOnDuckDB.over(wh)
     with wh.keep_open():
-        yield wh if request.param == "duckdb" else DeferredWrites(wh)
+        yield wh
 
 
 def _grants(admin, group):

@@ -1,5 +1,5 @@
 """The FX store under the rules of Impala/Kudu and Hive: row operations only, writes
-applied when the unit of work ends, portable SQL (see :mod:`tests.fx.deferred`)."""
+applied when the unit of work ends, portable SQL (see :mod:`tests.kudu_on_duckdb`)."""
 
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ from cistrade_core.fx.divergence import find_divergences
 from cistrade_core.fx.refdata import SEEDED_REASON, currency_count, seed_currencies
 from cistrade_core.fx.store import PREFERENCE, FxStore
 from cistrade_core.fx.validation import Check, Failure
+from tests.kudu_on_duckdb import KuduOnDuckDB, check_portable
 
-from .deferred import DeferredWarehouse, check_portable
 from .test_store import T0, rate, save
 
 
 @pytest.fixture
 def deferred(store) -> FxStore:
-    fx_store = FxStore(DeferredWarehouse(store.warehouse))
+    fx_store = FxStore(KuduOnDuckDB.over(store.warehouse, refuse_reads_after_writes=True))
     fx_store.ensure_schema()
     return fx_store
 
@@ -86,7 +86,7 @@ def test_alerts_are_recorded(deferred):
 
 
 def test_currencies_are_seeded_through_the_feed_load(warehouse):
-    deferred = DeferredWarehouse(warehouse)
+    deferred = KuduOnDuckDB.over(warehouse, refuse_reads_after_writes=True)
     day = date(2026, 1, 5)
     assert seed_currencies(deferred, ["EUR", "USD", "XAU"], day, inactive=["XAU"]) == 3
     assert currency_count(deferred) == 3

@@ -1,5 +1,5 @@
 """Report queries and run records under the rules of Impala/Kudu and Hive: row
-operations only, portable SQL, no engine-specific scripts (see :mod:`tests.fx.deferred`)."""
+operations only, portable SQL, no engine-specific scripts (see :mod:`tests.kudu_on_duckdb`)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from cistrade_core.mail.server import read_outbox
 from cistrade_core.reports.definition import get_definition
 from cistrade_core.reports.queries import _hours_between
 from cistrade_core.reports.runner import build_report, deliver
-from tests.fx.deferred import DeferredWarehouse
 from tests.gmp.conftest import DAY, SCALE
+from tests.kudu_on_duckdb import KuduOnDuckDB
 
 from .test_core_reports import AS_OF, rows, workflow
 
@@ -22,7 +22,7 @@ from .test_core_reports import AS_OF, rows, workflow
 def test_gmp_summary_is_built_and_recorded(settings, warehouse, smtp_server):
     generate_drop(DAY, settings.landing_dir, fault="bad-value", scale=SCALE)
     GmpLoad(settings, warehouse).run_day(DAY)
-    deferred = DeferredWarehouse(warehouse)
+    deferred = KuduOnDuckDB.over(warehouse, refuse_reads_after_writes=True)
     run = build_report(get_definition("gmp_daily_load_summary"), DAY, formats=["csv"],
                        settings=settings, warehouse=deferred)
     summary = [(r["feed"], r["status"], r["alerts"], r["kinds"]) for r in rows(run)]
@@ -45,7 +45,7 @@ def test_gmp_summary_is_built_and_recorded(settings, warehouse, smtp_server):
 
 def test_core_reports_run_on_portable_sql(core, login, clock, settings, core_wh):
     workflow(core, login, clock)
-    deferred = DeferredWarehouse(core_wh)
+    deferred = KuduOnDuckDB.over(core_wh, refuse_reads_after_writes=True)
     pending = build_report(get_definition("pending_approvals"), AS_OF, formats=["csv"],
                            settings=settings, warehouse=deferred)
     [row] = rows(pending)
