@@ -7,9 +7,11 @@ Then it
    (table, key, state it saw), written with ``INSERT``. Kudu keeps only the first
    row of a key, so of two units that saw the same state one finds its own claim
    and goes on; the other raises :class:`~cistrade_core.warehouse.base.WriteConflict`
-   having written nothing. A claim older than :data:`CLAIM_TTL` no longer blocks
-   (it belongs to a finished unit, and the same state may come round again);
-2. writes, table by table in the order of the calls, in batches.
+   having written nothing (and releases the claims it did win);
+2. writes, table by table in the order of the calls, in batches;
+3. releases its claims (their time set to :data:`RELEASED`), so that a row may
+   come back to a state and be changed from it again. A unit that dies between
+   1 and 3 blocks its rows for :data:`CLAIM_TTL`, after which its claims lapse.
 
 A failure between two batches can leave the unit partly written; every write is
 an upsert or an insert of a new key, so running the operation again completes it.
@@ -45,6 +47,8 @@ log = logging.getLogger(__name__)
 
 CLAIMS = "cis_row_claim"
 CLAIM_TTL = timedelta(minutes=1)
+#: The time of a released claim: long lapsed.
+RELEASED = datetime(1970, 1, 1)
 #: Extra columns of a row log (Hive): version order and deletion marker.
 LOG_SEQ, LOG_DELETED = "row_seq", "row_deleted"
 KEYS_PER_STATEMENT = 200
@@ -106,8 +110,13 @@ class RowWriter(ABC):
         """Statements that ``insert`` (new keys), ``upsert`` or ``delete`` (by key) ``rows``."""
 
     def take_over(self, claims: Sequence[Mapping[str, Any]]) -> list[str]:
-        """Statements that replace stale claims by these (engines keeping one row per key)."""
+        """Statements that replace lapsed claims by these (engines keeping one row per key)."""
         return []
+
+    def release(self, claims: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Statements that mark these claims released (here: a release row per claim)."""
+        released = [{**c, "claimed_at": RELEASED} for c in claims]
+        return self.write("insert", table_spec(CLAIMS), released)
 
 
 class KuduRowWriter(RowWriter):
@@ -131,6 +140,9 @@ class KuduRowWriter(RowWriter):
 
     def take_over(self, claims: Sequence[Mapping[str, Any]]) -> list[str]:
         return list(self.kudu.statements("UPSERT", CLAIMS, claims))
+
+    def release(self, claims: Sequence[Mapping[str, Any]]) -> list[str]:
+        return self.take_over([{**c, "claimed_at": RELEASED} for c in claims])
 
 
 class LogRowWriter(RowWriter):
@@ -210,6 +222,7 @@ class RowUnitOfWork(Transaction):
         self.unit_id = sortable_id()
         self._writes: list[tuple[str, TableSpec, list[dict[str, Any]]]] = []
         self._claims: dict[str, dict[str, Any]] = {}
+        self._seen: dict[str, tuple[TableSpec, dict[str, Any], str]] = {}
 
     # -- reads and raw statements ------------------------------------------------------------
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -254,6 +267,7 @@ class RowUnitOfWork(Transaction):
         cid = claim_id(spec, key, state)
         self._claims[cid] = {"claim_id": cid, "table_name": spec.name, "row_key": key,
                              "claimed_by": self.unit_id}
+        self._seen[cid] = (spec, {c: row[c] for c in spec.key}, state)
 
     def insert(self, table: str, rows: Rows) -> None:
         spec, rows = self._spec(table, rows)
@@ -329,38 +343,53 @@ class RowUnitOfWork(Transaction):
         return sum(len(rows) for _, _, rows in self._writes)
 
     def commit(self) -> None:
-        """Claim, then write. Raises :class:`WriteConflict` (having written nothing) when
-        another unit holds a claim on a row this one changes."""
+        """Claim, write, release. Raises :class:`WriteConflict` (having written nothing)
+        when another unit holds a claim on a row this one changes."""
         if not self._writes:
             return
-        if self._claims:
-            self._take_claims()
+        claims = self._take_claims() if self._claims else []
         for verb, spec, rows in self._writes:
             for statement in self.writer.write(verb, spec, rows):
                 self._execute(statement)
+        self._release(claims)
         log.debug("unit %s: %d rows written", self.unit_id, self.pending)
 
-    def _take_claims(self) -> None:
+    def _release(self, claims: Sequence[Mapping[str, Any]]) -> None:
+        if claims:
+            for statement in self.writer.release(claims):
+                self._execute(statement)
+
+    def _take_claims(self) -> list[dict[str, Any]]:
+        """Claim every row; return the claims, or release the won ones and raise."""
         now = _now()
         claims = [{**c, "claimed_at": now} for c in self._claims.values()]
-        spec = table_spec(CLAIMS)
-        for statement in self.writer.write("insert", spec, claims):
+        for statement in self.writer.write("insert", table_spec(CLAIMS), claims):
             self._execute(statement)
-        lost = self._lost(claims, now)
-        stale = [c for c in lost if c["claim_id"] in self._stale]
-        if stale and (statements := self.writer.take_over(stale)):
+        lost, reused, missing = self._holders(claims, now)
+        # A claim released (or lapsed) by an earlier unit: that unit may have changed
+        # the row since this one read it. Go on only if the row is as this unit saw it.
+        lost += self._changed_since_read(reused)
+        takeover = [c for c in missing if c not in lost]
+        if takeover and (statements := self.writer.take_over(takeover)):
             for statement in statements:
                 self._execute(statement)
-            lost = self._lost(claims, now)
+            again = self._holders(takeover, now)
+            lost += again[0] + again[2]
         if lost:
+            taken = {c["claim_id"] for c in lost}
+            self._release([c for c in claims if c["claim_id"] not in taken])
             first = lost[0]
             raise WriteConflict(
                 f"gmp_cis.{first['table_name']} row {first['row_key']} was changed by another "
                 "unit of work at the same time")
+        return claims
 
-    def _lost(self, claims: Sequence[Mapping[str, Any]], now: datetime
-              ) -> list[Mapping[str, Any]]:
-        """The claims another unit holds; sets ``_stale`` to those only stale claims block."""
+    def _holders(self, claims: Sequence[Mapping[str, Any]], now: datetime
+                 ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]],
+                            list[Mapping[str, Any]]]:
+        """Sort the claims: held live by another unit (lost); held by this unit after an
+        earlier unit released or let lapse the same claim (reused); not stored for this
+        unit at all, another unit's row having lapsed (missing: to be taken over)."""
         rows: list[dict[str, Any]] = []
         ids = [c["claim_id"] for c in claims]
         for i in range(0, len(ids), KEYS_PER_STATEMENT):
@@ -371,15 +400,30 @@ class RowUnitOfWork(Transaction):
         by_id: dict[str, list[dict[str, Any]]] = {}
         for r in rows:
             by_id.setdefault(r["claim_id"], []).append(r)
-        self._stale: set[str] = set()
-        lost = []
+        lost, reused, missing = [], [], []
         for claim in claims:
-            live = sorted((r for r in by_id.get(claim["claim_id"], [])
-                           if r["claimed_at"] >= now - CLAIM_TTL),
+            found = by_id.get(claim["claim_id"], [])
+            released = {r["claimed_by"] for r in found if r["claimed_at"] <= RELEASED}
+            live = sorted((r for r in found if r["claimed_at"] >= now - CLAIM_TTL
+                           and r["claimed_by"] not in released),
                           key=lambda r: (r["claimed_at"], r["claimed_by"]))
-            if live and live[0]["claimed_by"] == self.unit_id:
-                continue
-            if not live:
-                self._stale.add(claim["claim_id"])
-            lost.append(claim)
-        return lost
+            if live and live[0]["claimed_by"] != self.unit_id:
+                lost.append(claim)
+            elif not live:
+                missing.append(claim)
+                reused.append(claim)
+            elif any(r["claimed_by"] != self.unit_id for r in found):
+                reused.append(claim)
+        return lost, reused, missing
+
+    def _changed_since_read(self, claims: Sequence[Mapping[str, Any]]
+                            ) -> list[Mapping[str, Any]]:
+        """The claims whose row no longer is in the state this unit read."""
+        changed = []
+        for claim in claims:
+            spec, key, seen = self._seen[claim["claim_id"]]
+            now = self.existing(spec, [key])
+            state = _state(spec, now[0]) if now else "new"
+            if state != seen:
+                changed.append(claim)
+        return changed

@@ -100,14 +100,30 @@ def test_two_units_changing_a_row_from_the_same_state_one_wins(hive_connection):
     assert wh.update(SESSIONS, {"user_login": "two"}, {"session_id": "s1"}) == 1
 
 
-def test_a_stale_claim_does_not_block(hive_connection, monkeypatch):
-    """A claim older than the TTL belongs to a finished unit: the same state may recur."""
+def test_a_row_may_come_back_to_a_state_and_change_again(hive_connection):
+    """Claims are released when a unit ends: a→b→a→b and insert, delete, insert again."""
     wh = hive_connection
     wh.ensure_store_schema()
     wh.insert(SESSIONS, [_session("s1")])
-    assert wh.update(SESSIONS, {"user_login": "a"}, {"session_id": "s1"}) == 1
-    assert wh.update(SESSIONS, {"user_login": "maker"}, {"session_id": "s1"}) == 1
-    # back in the state the first claim was taken from: blocked while that claim is live
+    for login in ("a", "maker", "a", "maker"):
+        assert wh.update(SESSIONS, {"user_login": login}, {"session_id": "s1"}) == 1
+    with wh.transaction() as tx:
+        assert tx.delete(SESSIONS, {"session_id": "s1"}) == 1
+    wh.insert(SESSIONS, [_session("s1")])
+    assert _sessions(wh)["s1"]["user_login"] == "maker"
+
+
+def test_the_claim_of_a_unit_that_died_blocks_until_it_lapses(hive_connection, monkeypatch):
+    """A unit that claimed a row and never finished holds it for CLAIM_TTL, then not."""
+    wh = hive_connection
+    wh.ensure_store_schema()
+    wh.insert(SESSIONS, [_session("s1")])
+    spec = table_spec(SESSIONS)
+    [row] = wh.query(f"SELECT * FROM {SESSIONS}")
+    cid = rowstore.claim_id(spec, '["s1"]', rowstore._state(spec, row))
+    wh.insert("cis_row_claim", [{"claim_id": cid, "table_name": spec.name, "row_key": '["s1"]',
+                                 "claimed_by": "a-unit-that-died",
+                                 "claimed_at": rowstore._now()}])
     with pytest.raises(WriteConflict):
         wh.update(SESSIONS, {"user_login": "b"}, {"session_id": "s1"})
     monkeypatch.setattr(rowstore, "CLAIM_TTL", timedelta(0))
@@ -144,7 +160,8 @@ def test_kudu_writer_statements():
 
 
 def test_kudu_unit_of_work_claims_before_it_writes():
-    """The Impala unit of work against a statement log: claims first, then Kudu writes."""
+    """The Impala unit of work against a statement log: claims first, then Kudu writes,
+    then the claims released."""
     sent: list[str] = []
     state = {"s1": _session("s1")}
 
@@ -168,8 +185,9 @@ def test_kudu_unit_of_work_claims_before_it_writes():
     verbs = [" ".join(s.replace(",", "").split()[:3]) for s in sent]
     assert verbs == ["INSERT INTO gmp_cis.cis_row_claim", "SELECT claim_id claimed_by",
                      "UPSERT INTO gmp_cis.cis_acl_session", "INSERT INTO gmp_cis.cis_acl_session",
-                     "INSERT INTO gmp_cis.cis_audit_log"]
+                     "INSERT INTO gmp_cis.cis_audit_log", "UPSERT INTO gmp_cis.cis_row_claim"]
     assert sent[0].count("), (") == 1  # two claims (the update, the new key); none for the log
+    assert "CAST('1970-01-01 00:00:00' AS TIMESTAMP)" in sent[-1]  # released at the end
 
 
 def test_every_changeable_table_has_a_row_log_and_view_on_hive():
