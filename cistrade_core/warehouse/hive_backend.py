@@ -56,6 +56,9 @@ from cistrade_core.warehouse.sqltext import (
 )
 
 log = logging.getLogger(__name__)
+# PyHive logs every statement at INFO, values included (password hashes, mail
+# bodies). Statements are logged here at DEBUG, truncated; keep PyHive quieter.
+logging.getLogger("pyhive.hive").setLevel(logging.WARNING)
 
 Connect = Callable[[], Any]
 CONTROL_TABLES = ("gmp_load_history", "gmp_alert_log")

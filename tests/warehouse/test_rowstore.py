@@ -217,3 +217,16 @@ def test_reserved_words_are_quoted_for_impala_and_hive():
     assert "`role`" in KuduRowWriter().write("insert", health, [row])[0]
     assert "`role`" in LogRowWriter().write("insert", health, [row])[0]
     assert column_name("role") == "`role`" and column_name("pair") == "pair"
+
+
+def test_values_written_to_hive_stay_out_of_the_log(hive_connection, caplog):
+    """PyHive would log each statement with its values at INFO; it is kept at WARNING."""
+    import logging
+
+    wh = hive_connection
+    wh.ensure_store_schema()
+    with caplog.at_level(logging.INFO):
+        wh.insert(SESSIONS, [{**_session("s1"), "session_data": "scrypt$marker-7f3a"}])
+    assert wh.query(f"SELECT session_data FROM {SESSIONS}")[0]["session_data"] == (
+        "scrypt$marker-7f3a")
+    assert "marker-7f3a" not in caplog.text
