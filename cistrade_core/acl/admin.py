@@ -105,6 +105,7 @@ class AclAdmin:
             group_name = _text("group name", name, 100)
             if store.get_group(tx, group_name):
                 raise InvalidState(f"group {group_name!r} already exists")
+            tx.claim_unique(GROUP, "group_name", group_name)
             parent_id = self._group(tx, parent)["group_id"] if parent else None
             gid = self._next_id(tx, "cis_acl_group", "group_id")
             tx.insert(GROUP, [{"group_id": gid, "group_name": group_name,
@@ -178,6 +179,7 @@ class AclAdmin:
                 raise ValidationError(str(exc)) from None
             if store.get_user(tx, login):
                 raise InvalidState(f"user {login!r} already exists")
+            tx.claim_unique(USER, "user_login", login)
             group_ids = [self._group(tx, g)["group_id"] for g in groups]
             uid = self._next_id(tx, "cis_acl_user", "user_id")
             now, by = self.clock(), actor_login(self.actor)

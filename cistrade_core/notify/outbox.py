@@ -51,9 +51,10 @@ class Notifier:
               context: dict[str, Any], *, portfolio_code: str | None = None,
               version: int | None = None, dedupe_key: str | None = None) -> str | None:
         """Queue one mail; returns its id, or None when ``dedupe_key`` was queued before."""
-        if dedupe_key is not None and tx.query(
-                f"SELECT 1 AS x FROM {TABLE} WHERE dedupe_key = ?", [dedupe_key]):
-            return None
+        if dedupe_key is not None:
+            if tx.query(f"SELECT 1 AS x FROM {TABLE} WHERE dedupe_key = ?", [dedupe_key]):
+                return None
+            tx.claim_unique(TABLE, "dedupe_key", dedupe_key)
         recipients = list(dict.fromkeys(r for r in recipients if r))
         mail = render(kind, context)
         nid = sortable_id()

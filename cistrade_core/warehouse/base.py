@@ -75,6 +75,14 @@ class Transaction(ABC):
     def delete(self, table: str, where: Mapping[str, Any]) -> int:
         """Delete the rows matching ``where``; return how many there were."""
 
+    @abstractmethod
+    def claim_unique(self, table: str, column: str, value: Any) -> None:
+        """Hold ``value`` of a column that must stay unique (not a key) for this unit.
+
+        Call it after checking that no row has the value and before inserting one:
+        of two units doing so at once, one raises :class:`WriteConflict`.
+        """
+
 
 class SqlRowOperations(Transaction):
     """The row operations as plain SQL, for engines with transactions (DuckDB)."""
@@ -126,6 +134,10 @@ class SqlRowOperations(Transaction):
         assignments = ", ".join(f"{c} = ?" for c in changes)
         return self.execute_update(f"UPDATE {spec.qualified} SET {assignments} WHERE {condition}",
                                    [*changes.values(), *params])
+
+    def claim_unique(self, table: str, column: str, value: Any) -> None:
+        """Nothing to do: the table's UNIQUE constraint refuses the second row."""
+        table_spec(table).check_columns([column])
 
     def delete(self, table: str, where: Mapping[str, Any]) -> int:
         spec = table_spec(table)

@@ -49,6 +49,8 @@ CLAIMS = "cis_row_claim"
 CLAIM_TTL = timedelta(minutes=1)
 #: The time of a released claim: long lapsed.
 RELEASED = datetime(1970, 1, 1)
+#: The state a claim on a unique value stands for.
+UNIQUE = "unique"
 #: Extra columns of a row log (Hive): version order and deletion marker.
 LOG_SEQ, LOG_DELETED = "row_seq", "row_deleted"
 KEYS_PER_STATEMENT = 200
@@ -262,12 +264,20 @@ class RowUnitOfWork(Transaction):
             found += self._run(f"SELECT * FROM {spec.qualified} WHERE {condition}", params)
         return found
 
-    def _claim(self, spec: TableSpec, row: Mapping[str, Any], state: str) -> None:
-        key = _row_key(spec, row)
-        cid = claim_id(spec, key, state)
-        self._claims[cid] = {"claim_id": cid, "table_name": spec.name, "row_key": key,
+    def claim_unique(self, table: str, column: str, value: Any) -> None:
+        spec = table_spec(table)
+        spec.check_columns([column])
+        self._claim(spec, {column: value}, UNIQUE, key=(column,))
+
+    def _claim(self, spec: TableSpec, row: Mapping[str, Any], state: str,
+               key: tuple[str, ...] | None = None) -> None:
+        columns = key or spec.key
+        values = {c: _plain(row[c]) for c in columns}  # a unique value is named by its column
+        text = json.dumps(values if key else list(values.values()), separators=(",", ":"))
+        cid = claim_id(spec, text, state)
+        self._claims[cid] = {"claim_id": cid, "table_name": spec.name, "row_key": text,
                              "claimed_by": self.unit_id}
-        self._seen[cid] = (spec, {c: row[c] for c in spec.key}, state)
+        self._seen[cid] = (spec, {c: row[c] for c in columns}, state)
 
     def insert(self, table: str, rows: Rows) -> None:
         spec, rows = self._spec(table, rows)
@@ -422,6 +432,12 @@ class RowUnitOfWork(Transaction):
         changed = []
         for claim in claims:
             spec, key, seen = self._seen[claim["claim_id"]]
+            if seen == UNIQUE:  # the value must still be free
+                condition, params = where_sql(key)
+                if self._run(f"SELECT count(*) AS n FROM {spec.qualified} WHERE {condition}",
+                             params)[0]["n"]:
+                    changed.append(claim)
+                continue
             now = self.existing(spec, [key])
             state = _state(spec, now[0]) if now else "new"
             if state != seen:

@@ -194,3 +194,37 @@ def test_reminders_batch_many_portfolios_in_one_unit_of_work(core, login, clock)
     assert first.overdue == ["REM-0", "REM-1", "REM-2"] and len(first.queued) == 3
     again = send_reminders(*args, dispatch=False)
     assert again.queued == [] and again.already_sent == ["REM-0", "REM-1", "REM-2"]
+
+
+def _user(user_id: int, login: str) -> dict:
+    at = datetime(2026, 3, 2, 9, 0)
+    return {"user_id": user_id, "user_login": login, "user_name": login, "user_email":
+            f"{login}@example.com", "password_hash": "x", "enabled": True, "created_at": at,
+            "created_by": "t", "updated_at": at, "updated_by": "t"}
+
+
+def _logins(wh) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for r in wh.query("SELECT user_login, user_id FROM gmp_cis.cis_acl_user "
+                      "WHERE user_login LIKE 'dup%' ORDER BY user_id"):
+        out.setdefault(r["user_login"], []).append(r["user_id"])
+    return out
+
+
+def test_a_unique_value_is_claimed_so_two_units_cannot_both_take_it(core_wh):
+    """Kudu has no UNIQUE constraint: a login is claimed before the user is written."""
+    with pytest.raises(WriteConflict, match='"user_login":"dup1"'), \
+            core_wh.transaction() as first:
+        first.claim_unique("cis_acl_user", "user_login", "dup1")
+        first.insert("cis_acl_user", [_user(901, "dup1")])
+        with core_wh.transaction() as second:
+            second.claim_unique("cis_acl_user", "user_login", "dup1")
+            second.insert("cis_acl_user", [_user(902, "dup1")])
+    # the claim of a finished unit is released, but the value is taken by then
+    with pytest.raises(WriteConflict), core_wh.transaction() as late:
+        late.claim_unique("cis_acl_user", "user_login", "dup2")
+        late.insert("cis_acl_user", [_user(903, "dup2")])
+        with core_wh.transaction() as early:
+            early.claim_unique("cis_acl_user", "user_login", "dup2")
+            early.insert("cis_acl_user", [_user(904, "dup2")])
+    assert _logins(core_wh) == {"dup1": [902], "dup2": [904]}  # the unit that ended first
