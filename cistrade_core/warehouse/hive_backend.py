@@ -31,6 +31,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -310,7 +311,7 @@ class HiveWarehouse(Warehouse):
         with self.pool.connection() as conn:
             return self._run(conn, sql, params, fetch=True)
 
-    @property
+    @cached_property
     def row_writer(self) -> RowWriter:
         """How this engine writes the transactional tables: row logs on plain Hive."""
         return LogRowWriter(self.dialect)
@@ -514,7 +515,7 @@ class ImpalaWarehouse(HiveWarehouse):
     engine = "impala"
     dialect = IMPALA
 
-    @property
+    @cached_property
     def row_writer(self) -> RowWriter:
         """Kudu tables through Impala: UPSERT, INSERT and DELETE by key."""
         return KuduRowWriter(self.dialect)

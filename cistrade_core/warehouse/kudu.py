@@ -25,6 +25,7 @@ from cistrade_core.warehouse.pool import ConnectionPool
 from cistrade_core.warehouse.sqltext import (
     IMPALA,
     Dialect,
+    batched_values,
     bind,
     column_name,
     identifier,
@@ -258,23 +259,19 @@ class KuduStore:
             raise ValueError(f"{verb} into {table} needs columns {missing}")
         head = (f"{verb} INTO {identifier(spec.name)} "
                 f"({', '.join(column_name(c) for c in columns)}) VALUES ")
-        batch: list[str] = []
-        size = len(head)
+        yield from batched_values(head, self._tuples(spec, rows, columns), self.batch_size,
+                                  self.max_statement_chars)
+
+    def _tuples(self, spec: KuduTable, rows: Sequence[Mapping[str, Any]],
+                columns: list[str]) -> Iterator[str]:
+        """Each row as a literal tuple, after checking it against the table."""
         for n, row in enumerate(rows):
             if list(row) != columns:
-                raise ValueError(f"{table} row {n}: columns differ from the first row's")
+                raise ValueError(f"{spec.name} row {n}: columns differ from the first row's")
             for c in spec.required:
                 if c in row and row[c] is None:
-                    raise ValueError(f"{table} row {n}: {c} is NOT NULL")
-            values = "(" + ", ".join(self.dialect.literal(row[c]) for c in columns) + ")"
-            if batch and (len(batch) >= self.batch_size
-                          or size + len(values) + 2 > self.max_statement_chars):
-                yield head + ", ".join(batch)
-                batch, size = [], len(head)
-            batch.append(values)
-            size += len(values) + 2
-        if batch:
-            yield head + ", ".join(batch)
+                    raise ValueError(f"{spec.name} row {n}: {c} is NOT NULL")
+            yield "(" + ", ".join(self.dialect.literal(row[c]) for c in columns) + ")"
 
     def write(self, verb: str, table: str, rows: Sequence[Mapping[str, Any]]) -> WriteResult:
         statements = list(self.statements(verb, table, rows))

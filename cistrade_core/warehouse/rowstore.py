@@ -32,7 +32,7 @@ import hashlib
 import json
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -40,7 +40,14 @@ from typing import Any
 from cistrade_core.ids import sortable_id
 from cistrade_core.warehouse.base import Rows, Transaction, WriteConflict
 from cistrade_core.warehouse.kudu import KUDU_DDL, KuduStore, kudu_tables
-from cistrade_core.warehouse.sqltext import HIVE, IMPALA, Dialect, column_name, split_statements
+from cistrade_core.warehouse.sqltext import (
+    HIVE,
+    IMPALA,
+    Dialect,
+    batched_values,
+    column_name,
+    split_statements,
+)
 from cistrade_core.warehouse.tables import TableSpec, matches, table_spec, table_specs, where_sql
 
 log = logging.getLogger(__name__)
@@ -194,21 +201,8 @@ class LogRowWriter(RowWriter):
                       for r in rows]
         head = (f"INSERT INTO {self.physical(spec)} "
                 f"({', '.join(map(column_name, columns))}) VALUES ")
-        return list(self._batches(head, values))
-
-    def _batches(self, head: str, values: Sequence[Sequence[Any]]) -> Iterator[str]:
-        batch: list[str] = []
-        size = len(head)
-        for row in values:
-            text = "(" + ", ".join(self.dialect.literal(v) for v in row) + ")"
-            if batch and (len(batch) >= self.batch_size
-                          or size + len(text) + 2 > self.max_statement_chars):
-                yield head + ", ".join(batch)
-                batch, size = [], len(head)
-            batch.append(text)
-            size += len(text) + 2
-        if batch:
-            yield head + ", ".join(batch)
+        tuples = ("(" + ", ".join(self.dialect.literal(v) for v in row) + ")" for row in values)
+        return list(batched_values(head, tuples, self.batch_size, self.max_statement_chars))
 
 
 # -- the unit of work ------------------------------------------------------------------------

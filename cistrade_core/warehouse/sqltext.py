@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -238,6 +238,22 @@ def substitute(script: str, variables: Mapping[str, str]) -> str:
             return _VARIABLE.sub(value, token.text)
         return token.text
     return "".join(replace(t) for t in tokenize(script))
+
+
+def batched_values(head: str, tuples: Iterable[str], batch_size: int,
+                   max_chars: int) -> Iterator[str]:
+    """Statements ``head`` + value tuples: at most ``batch_size`` tuples and about
+    ``max_chars`` characters each."""
+    batch: list[str] = []
+    size = len(head)
+    for text in tuples:
+        if batch and (len(batch) >= batch_size or size + len(text) + 2 > max_chars):
+            yield head + ", ".join(batch)
+            batch, size = [], len(head)
+        batch.append(text)
+        size += len(text) + 2
+    if batch:
+        yield head + ", ".join(batch)
 
 
 def identifier(name: str) -> str:
