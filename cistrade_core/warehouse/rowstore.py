@@ -45,6 +45,7 @@ from cistrade_core.warehouse.sqltext import (
     IMPALA,
     Dialect,
     batched_values,
+    bind,
     column_name,
     split_statements,
 )
@@ -226,10 +227,7 @@ class RowUnitOfWork(Transaction):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run one statement now (not part of the unit's deferred writes)."""
-        self._run_statement(sql, params)
-
-    def _run_statement(self, sql: str, params: Sequence[Any]) -> None:
-        self._run(sql, params)
+        self._execute(bind(sql, params, dialect=self.writer.dialect))
 
     # -- row operations ----------------------------------------------------------------------
     def _spec(self, table: str, rows: Rows) -> tuple[TableSpec, list[dict[str, Any]]]:
