@@ -126,9 +126,9 @@ def fx_rates_snapshot(warehouse: Warehouse, p: ReportParams) -> ReportData:
 
 
 def _core_schema(warehouse: Warehouse) -> None:
-    """Make sure the core tables (and the reference data they use) exist, on any engine."""
-    warehouse.ensure_gmp_schema()
-    warehouse.ensure_store_schema()
+    from cistrade_core.schema import ensure_core_schema
+
+    ensure_core_schema(warehouse)
 
 
 def _window(p: ReportParams) -> tuple[datetime, datetime]:

@@ -382,8 +382,8 @@ class RowUnitOfWork(Transaction):
             self._release([c for c in claims if c["claim_id"] not in taken])
             first = lost[0]
             raise WriteConflict(
-                f"gmp_cis.{first['table_name']} row {first['row_key']} was changed by another "
-                "unit of work at the same time")
+                f"{table_spec(first['table_name']).qualified} row {first['row_key']} was "
+                "changed by another unit of work at the same time")
         return claims
 
     def _holders(self, claims: Sequence[Mapping[str, Any]], now: datetime
@@ -397,7 +397,7 @@ class RowUnitOfWork(Transaction):
         for i in range(0, len(ids), KEYS_PER_STATEMENT):
             chunk = ids[i:i + KEYS_PER_STATEMENT]
             rows += self._run(
-                f"SELECT claim_id, claimed_by, claimed_at FROM gmp_cis.{CLAIMS} "
+                f"SELECT claim_id, claimed_by, claimed_at FROM {table_spec(CLAIMS).qualified} "
                 f"WHERE claim_id IN ({', '.join('?' for _ in chunk)})", chunk)
         by_id: dict[str, list[dict[str, Any]]] = {}
         for r in rows:

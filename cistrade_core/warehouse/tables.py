@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-SCHEMA = "gmp_cis"
+from cistrade_core.warehouse.ddl import SCHEMA
 
 #: Tables that are only appended to: never updated, deleted or upserted.
 APPEND_ONLY = frozenset({
