@@ -4,7 +4,11 @@ SHELL := /bin/bash
 
 ROOT            := $(CURDIR)
 UV_VERSION      := 0.13.8
-UV              := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+PYTHON          ?= python3
+# uv lives in a small tool environment of the project's own (scripts/bootstrap-uv.sh),
+# so the path below is where it is installed, whatever python3 or HOME look like.
+TOOLS           := $(ROOT)/.tools
+UV              := $(TOOLS)/bin/uv
 VENV            := $(ROOT)/.venv
 BIN             := $(VENV)/bin
 
@@ -20,20 +24,23 @@ export AIRFLOW__API__HOST := 127.0.0.1
 export AIRFLOW__API__PORT ?= 8080
 export AIRFLOW_CONN_SMTP_DEFAULT ?= {"conn_type": "smtp", "host": "127.0.0.1", "port": $(CISTRADE_SMTP_PORT), "extra": {"disable_ssl": true, "disable_tls": true, "from_email": "cistrade@localhost", "timeout": 10, "retry_limit": 1}}
 export UV_LINK_MODE := copy
+export UV_COMPILE_BYTECODE ?= 1
 
 .PHONY: help env system-deps hiveserver airflow-init demo test lint bench airflow smtp-start smtp-stop clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-$(UV):
-	python3 -m pip install --quiet "uv==$(UV_VERSION)" || python3 -m pip install --quiet --user "uv==$(UV_VERSION)"
+$(UV): | system-deps
+	@PYTHON=$(PYTHON) bash scripts/bootstrap-uv.sh $(TOOLS) $(UV_VERSION)
 
 system-deps:  ## Install the Debian packages the platform needs (WeasyPrint libraries, Java)
 	@bash scripts/ensure-system-deps.sh
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python 3.11
+	@# the project's own modules too: with PYTHONDONTWRITEBYTECODE set nothing else would
+	@[ "$$UV_COMPILE_BYTECODE" = 0 ] || $(BIN)/python -m compileall -q -j 0 cistrade_core dags plugins >/dev/null
 	@touch $@
 
 env: system-deps $(VENV)/.synced  ## Create .venv from the lock file

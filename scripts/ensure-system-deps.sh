@@ -14,6 +14,8 @@ command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 have_lib libfontconfig.so.1     || missing+=(libfontconfig1)
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+# `python3 -m venv` (the uv tool environment): Debian splits ensurepip out of python3
+"${PYTHON:-python3}" -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

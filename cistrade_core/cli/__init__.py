@@ -7,19 +7,22 @@ import logging
 
 import click
 
-#: ``module:attribute`` of every sub-command group, loaded on demand.
-COMMAND_GROUPS = {
-    "acl": "cistrade_core.cli.acl:acl",
-    "audit": "cistrade_core.cli.audit:audit",
-    "fx": "cistrade_core.cli.fx:fx",
-    "gmp": "cistrade_core.cli.gmp:gmp",
-    "gx": "cistrade_core.cli.gx:gx",
-    "mail": "cistrade_core.cli.mail:mail",
-    "notify": "cistrade_core.cli.notify:notify",
-    "portfolio": "cistrade_core.cli.portfolio:portfolio",
-    "report": "cistrade_core.cli.report:report",
-    "sql": "cistrade_core.cli.sql:sql",
-    "udf": "cistrade_core.cli.udf:udf",
+#: ``module:attribute`` of every sub-command group, loaded on demand, with its
+#: one-line help (``cistrade --help`` lists the groups without importing any).
+COMMAND_GROUPS: dict[str, tuple[str, str]] = {
+    "acl": ("cistrade_core.cli.acl:acl", "Sessions, users, groups and permissions."),
+    "audit": ("cistrade_core.cli.audit:audit", "The audit log."),
+    "fx": ("cistrade_core.cli.fx:fx", "FX rates from Bloomberg (primary) and Reuters (backup)."),
+    "gmp": ("cistrade_core.cli.gmp:gmp",
+            "GMP reference-data feeds: sample drops, the daily load, its history."),
+    "gx": ("cistrade_core.cli.gx:gx", "Great Expectations suites and Data Docs for the GMP feeds."),
+    "mail": ("cistrade_core.cli.mail:mail", "Local SMTP server and outgoing-mail spool."),
+    "notify": ("cistrade_core.cli.notify:notify", "Queued and sent notification mail."),
+    "portfolio": ("cistrade_core.cli.portfolio:portfolio",
+                  "Create, change, approve and inspect portfolios."),
+    "report": ("cistrade_core.cli.report:report", "Scheduled reports (definitions in reports/)."),
+    "sql": ("cistrade_core.cli.sql:sql", "DDL generated from the feed definitions."),
+    "udf": ("cistrade_core.cli.udf:udf", "User-defined fields (cis-udf)."),
 }
 
 
@@ -33,8 +36,13 @@ class LazyGroup(click.Group):
         target = COMMAND_GROUPS.get(cmd_name)
         if target is None:
             return None
-        module, attr = target.split(":")
+        module, attr = target[0].split(":")
         return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMAND_GROUPS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 @click.group(cls=LazyGroup)

@@ -11,13 +11,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, date, datetime
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from cistrade_core.feeds import Feed
 from cistrade_core.warehouse.records import LoadRecord, LoadStatus
 from cistrade_core.warehouse.tables import table_spec, where_sql
+
+if TYPE_CHECKING:  # pyarrow is imported by the engines that move data, not by every command
+    import pyarrow as pa
 
 
 class WriteConflict(Exception):
