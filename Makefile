@@ -25,6 +25,8 @@ export AIRFLOW__API__PORT ?= 8080
 export AIRFLOW_CONN_SMTP_DEFAULT ?= {"conn_type": "smtp", "host": "127.0.0.1", "port": $(CISTRADE_SMTP_PORT), "extra": {"disable_ssl": true, "disable_tls": true, "from_email": "cistrade@localhost", "timeout": 10, "retry_limit": 1}}
 export UV_LINK_MODE := copy
 export UV_COMPILE_BYTECODE ?= 1
+# trust the machine's CA store (a corporate TLS proxy's root is there, not in uv's bundle)
+export UV_SYSTEM_CERTS ?= 1
 
 .PHONY: help env system-deps hiveserver airflow-init demo test lint bench airflow smtp-start smtp-stop clean
 

@@ -8,12 +8,24 @@ RUN_DATE=$(date -u +%F)
 DAY=$(date -u -d "$RUN_DATE - 1 day" +%F)
 LOG="$CISTRADE_HOME/logs"
 mkdir -p "$LOG"
+START=$SECONDS
+STEP_START=$SECONDS
+STEP=""
+done_step() {  # print how long the step that just ended took
+  if [ -n "$STEP" ]; then printf '   (step %s took %ss)\n' "$STEP" "$((SECONDS - STEP_START))"; fi
+  STEP_START=$SECONDS
+}
+step() {  # step N TITLE...
+  done_step
+  STEP=$1
+  shift
+  printf '\n== %s. %s\n' "$STEP" "$*"
+}
 
-echo "== 1. GMP drop for business date $DAY"
+step 1 "GMP drop for business date $DAY"
 $BIN/cistrade gmp generate --date "$DAY"
 
-echo
-echo "== 2. gmp_reference_etl for $DAY through Airflow: airflow dags test gmp_reference_etl $RUN_DATE"
+step 2 "gmp_reference_etl for $DAY through Airflow: airflow dags test gmp_reference_etl $RUN_DATE"
 echo "   (Airflow on SQLite in $AIRFLOW_HOME; full log: $LOG/gmp_reference_etl.log)"
 if $BIN/airflow dags test gmp_reference_etl "$RUN_DATE" > "$LOG/gmp_reference_etl.log" 2>&1; then
   echo "   DAG run finished"
@@ -23,24 +35,19 @@ fi
 grep -E "^\S+ +(LOADED|VALIDATED|REJECTED|HELD|MISSING|WAITING) " "$LOG/gmp_reference_etl.log" \
   | sed 's/^/   /' | sort -u || true
 
-echo
-echo "== 3. Load history for $DAY"
+step 3 "Load history for $DAY"
 $BIN/cistrade gmp status --from "$DAY" --to "$DAY"
 
-echo
-echo "== 4. Warehouse, alerts, Data Docs, mail"
+step 4 "Warehouse, alerts, Data Docs, mail"
 $BIN/cistrade gmp summary --date "$DAY"
 
-echo
-echo "== 5. FX rates from the market-data simulator (Bloomberg, Reuters fallback)"
+step 5 "FX rates from the market-data simulator (Bloomberg, Reuters fallback)"
 bash scripts/fx_demo.sh 2>&1 | sed 's/^/   /'
 
-echo
-echo "== 6. Core library: demo users, a portfolio through maker-checker approval, audit trail"
+step 6 "Core library: demo users, a portfolio through maker-checker approval, audit trail"
 bash scripts/demo_core.sh 2>&1 | sed 's/^/   /'
 
-echo
-echo "== 7. Every report once, archived and mailed (the GMP summary for $DAY, the others to date)"
+step 7 "Every report once, archived and mailed (the GMP summary for $DAY, the others to date)"
 for report in $($BIN/python -c "from cistrade_core.reports.definition import load_all; print(' '.join(load_all()))"); do
   as_of=$RUN_DATE
   [ "$report" = gmp_daily_load_summary ] && as_of=$DAY
@@ -48,6 +55,8 @@ for report in $($BIN/python -c "from cistrade_core.reports.definition import loa
 done
 echo "   Archive: $CISTRADE_HOME/reports/<report>/<date>/"
 
+done_step
 echo
 echo "Mail received by the local SMTP server: $(ls "$CISTRADE_HOME/outbox" 2>/dev/null | wc -l) message(s)"
+echo "Demo finished in $((SECONDS - START))s."
 echo "Airflow UI: make airflow (http://127.0.0.1:${AIRFLOW__API__PORT:-8080})"

@@ -47,6 +47,8 @@ def _bare_env(home: Path, **extra: str) -> dict[str, str]:
     home.mkdir(parents=True, exist_ok=True)
     env = {"PATH": BARE_PATH, "HOME": str(home), "LANG": "C.UTF-8",
            "UV_CACHE_DIR": _uv_cache_dir(), "PYTHONDONTWRITEBYTECODE": "1"}
+    # the machine's network settings, not a developer's: proxies, if any
+    env.update({k: v for k, v in os.environ.items() if k.lower().endswith("_proxy")})
     env.update(extra)
     return env
 
