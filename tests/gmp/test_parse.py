@@ -25,7 +25,7 @@ def test_bom_and_crlf_are_accepted_and_empty_fields_are_null(tmp_path):
 def test_every_wrong_field_count_and_blank_line_is_reported_with_its_line(tmp_path):
     body = [HEADER, "USD|US Dollar|840|2|Y", "EUR|Euro|978|2", "", "GBP|Pound|826|2|Y|x",
             "JPY|Yen|392|0|Y"]
-    parsed = read_data_file(CURRENCY, write(tmp_path, "\n".join(body).encode()))
+    parsed = read_data_file(CURRENCY, write(tmp_path, ("\n".join(body) + "\n").encode()))
     assert [(p.line, p.message) for p in parsed.problems] == [
         (3, "expected 5 fields separated by '|', found 4"),
         (4, "blank line (expected 5 fields)"),
