@@ -74,6 +74,8 @@ FAULT_MESSAGES = {
     "orphan-reference": "column country_code: must exist in country.country_code of the same "
                         "business day (value 'ZZ')",
     "unknown-parent": "column parent_id: must exist in counterparty.counterparty_id",
+    "self-parent": "column parent_id: must differ from counterparty_id of the same line",
+    "cut-last-line": "the last line does not end in \\n or \\r\\n (file cut short?)",
 }
 
 
