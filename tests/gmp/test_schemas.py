@@ -161,6 +161,7 @@ COLUMN_RULES = [
     rule("country.currency_code.char3", ("GBP",), ("GBPX",), F, "must be 3 characters"),
     rule("country.currency_code.reference", ("GBP", None), ("XYZ",), Q,
          "must exist in currency.currency_code of the same business day"),
+    rule("country.region.may_be_empty", ("Europe", None), (), Q, "no value fails"),
     rule("calendar.calendar_code.code", ("GB", "USNY", "TARGET"), ("us-ny", "U"), Q,
          "upper-case letters or digits"),
     rule("calendar.calendar_code.not_null", ("GB",), (None,), Q, "must not be empty"),
@@ -180,6 +181,7 @@ COLUMN_RULES = [
          "LEI check digits are wrong (ISO 7064 MOD 97-10)"),
     rule("counterparty.legal_name.not_null", ("Atlas Bank plc",), (None,), Q,
          "must not be empty"),
+    rule("counterparty.short_name.may_be_empty", ("ATLAS", None), (), Q, "no value fails"),
     rule("counterparty.country_code.char2", ("GB",), ("GBR",), F, "must be 2 characters"),
     rule("counterparty.country_code.reference", ("GB", "US"), ("ZZ",), Q,
          "must exist in country.country_code of the same business day"),
@@ -236,5 +238,6 @@ def test_every_column_has_a_rule_case():
     from cistrade_core.feeds import FEEDS
 
     covered = {(p.values[0], p.values[1]) for p in COLUMN_RULES}
-    permissions = {("country", "region"), ("counterparty", "short_name")}  # may be empty
-    assert {(f.name, c.name) for f in FEEDS.values() for c in f.columns} == covered | permissions
+    assert {(f.name, c.name) for f in FEEDS.values() for c in f.columns} == covered
+    permissions = {p.id for p in COLUMN_RULES if not p.values[3]}  # nothing to refuse
+    assert permissions == {"country.region.may_be_empty", "counterparty.short_name.may_be_empty"}
