@@ -1,7 +1,8 @@
 """Read a GMP data file into an Arrow table of text columns, noting every format problem.
 
-The header, the field count of every line and the UTF-8 encoding are checked
-here; value types and rules are checked by :mod:`cistrade_core.gmp.schemas`.
+The UTF-8 encoding, the line ends (``\n`` or ``\r\n``, the last line too), the
+header and the field count of every line are checked here; value types and rules
+are checked by :mod:`cistrade_core.gmp.schemas`.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def _first_offence(buf: bytes) -> tuple[int, str] | None:
         else:
             what = f"invalid UTF-8 byte 0x{buf[exc.start]:02x} at character {{character}}"
         offences.append((exc.start, what))
-    if bare := _BARE_CR.search(buf):
+    if b"\r" in buf and (bare := _BARE_CR.search(buf)):
         offences.append((bare.start(), "carriage return without a line feed at character "
                                        "{character} (lines end in \\n or \\r\\n)"))
     return min(offences) if offences else None

@@ -33,7 +33,7 @@ def rule_rows() -> dict[str, list[str]]:
 def test_every_rule_has_a_check_and_a_test():
     rows = rule_rows()
     sections = {re.sub(r"[0-9]+$", "", rule) for rule in rows}
-    assert sections == {"F", "D", "C", "cur", "cty", "cal", "cp", "W"}
+    assert sections == {"S", "F", "D", "C", "cur", "cty", "cal", "cp", "W"}
     for rule, (_, contract, check, test) in rows.items():
         assert contract, rule
         assert CHECK.search(check) or check.startswith("none needed: a permission"), rule
