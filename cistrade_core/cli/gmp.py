@@ -20,7 +20,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
 
 
 def _fault_help() -> str:
-    from cistrade_core.gmp.generate import FAULTS
+    from cistrade_dev.gmp_samples import FAULTS
 
     return "One failure to build in: " + "; ".join(
         f"{f.name} ({f.description})" for f in FAULTS.values()
@@ -29,7 +29,7 @@ def _fault_help() -> str:
 
 class _FaultChoice(click.Choice):
     def __init__(self) -> None:
-        from cistrade_core.gmp.generate import FAULTS
+        from cistrade_dev.gmp_samples import FAULTS
 
         super().__init__(list(FAULTS))
 
@@ -47,7 +47,7 @@ def gmp() -> None:
               help="Size relative to a normal day (100 = 10M calendar rows).")
 def generate(day: date, out: Path | None, fault: str | None, scale: float) -> None:
     """Write a realistic GMP drop (four data files and their control files)."""
-    from cistrade_core.gmp.generate import generate_drop
+    from cistrade_dev.gmp_samples import generate_drop
 
     settings = get_settings()
     out = out or settings.landing_dir
