@@ -162,7 +162,7 @@ def simulate(port: int, faults: tuple[str, ...], seed: int | None) -> None:
     """
     import os
 
-    from cistrade_core.fx.simulator import DEFAULT_KEYS, MarketDataSimulator, parse_fault
+    from cistrade_dev.fx_simulator import DEFAULT_KEYS, MarketDataSimulator, parse_fault
 
     keys = {p: os.environ.get(f"CISTRADE_{p.upper()}_API_KEY") or DEFAULT_KEYS[p]
             for p in PROVIDERS}
@@ -201,7 +201,7 @@ def fault_cmd(specs: tuple[str, ...], url: str, clear: tuple[str, ...]) -> None:
     """Set or clear faults of a running simulator."""
     import requests
 
-    from cistrade_core.fx.simulator import parse_fault, set_remote_fault
+    from cistrade_dev.fx_simulator import parse_fault, set_remote_fault
 
     if not specs and not clear:
         raise click.UsageError("give PROVIDER=KIND specs or --clear PROVIDER")

@@ -19,7 +19,7 @@ def mail() -> None:
 @click.option("--outbox", type=click.Path(path_type=Path), help="Default: $CISTRADE_HOME/outbox.")
 def serve(port: int, outbox: Path | None) -> None:
     """Run an SMTP server on 127.0.0.1 that stores each message as an .eml file."""
-    from cistrade_core.mail.server import serve_forever
+    from cistrade_dev.smtp_server import serve_forever
 
     outbox = outbox or get_settings().outbox_dir
     click.echo(f"SMTP server on 127.0.0.1:{port}, storing mail in {outbox}")

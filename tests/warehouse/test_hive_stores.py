@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cistrade_core.mail.server import read_outbox
 from cistrade_core.warehouse import get_warehouse
+from cistrade_dev.smtp_server import read_outbox
 from tests.core_fixtures import email
 from tests.fx import conftest as fx_fixtures
 from tests.fx.conftest import alert_mails, seed_currency_table
