@@ -66,7 +66,7 @@ def smtp_server(cistrade_home: Path, monkeypatch: pytest.MonkeyPatch):
 
     The CLI settings and Airflow's ``smtp_default`` connection both point at it.
     """
-    from cistrade_core.mail.server import start_server
+    from cistrade_dev.smtp_server import start_server
 
     outbox = cistrade_home / "outbox"
     controller = start_server(outbox)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from cistrade_core.feeds import FEEDS, get_feed
-from cistrade_core.gmp.generate import generate_drop
-from cistrade_core.mail.server import read_outbox
+from cistrade_dev.gmp_samples import generate_drop
+from cistrade_dev.smtp_server import read_outbox
 from tests.gmp.conftest import DAY, PREVIOUS_DAY, SCALE
 
 #: The run that processes business date DAY (03:00 London on the next day).

@@ -8,11 +8,11 @@ import pytest
 
 from cistrade_core.config import SmtpSettings
 from cistrade_core.feeds import FEEDS, get_feed
-from cistrade_core.gmp.generate import FAULTS
 from cistrade_core.gmp.outcome import FeedStatus
 from cistrade_core.gmp.pipeline import GmpLoad
 from cistrade_core.gmp.problems import CheckKind
-from cistrade_core.mail.server import free_port, read_outbox
+from cistrade_dev.gmp_samples import FAULTS
+from cistrade_dev.smtp_server import free_port, read_outbox
 from tests.gmp.conftest import DAY, PREVIOUS_DAY
 
 

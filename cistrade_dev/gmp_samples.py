@@ -23,14 +23,14 @@ from cistrade_core.feeds.definitions import COUNTERPARTY_STATUSES, COUNTERPARTY_
 from cistrade_core.gmp.control import ControlFile
 from cistrade_core.gmp.lei import lei_check_digits
 from cistrade_core.gmp.problems import CheckKind
-from cistrade_core.gmp.reference_data import (
+from cistrade_core.gmp.schedule import expected_extract
+from cistrade_dev.gmp_reference_data import (
     CURRENCY_BY_COUNTRY,
     FINANCIAL_CENTRES,
     INACTIVE_CURRENCIES,
     MINOR_UNITS,
     REGION_BY_COUNTRY,
 )
-from cistrade_core.gmp.schedule import expected_extract
 
 Row = list[str | None]
 
