@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from cistrade_core.feeds import get_feed
 from cistrade_core.gmp.outcome import FeedStatus
 from cistrade_core.gmp.problems import CheckKind
-from cistrade_core.mail.server import read_outbox
+from cistrade_dev.smtp_server import read_outbox
 from tests.gmp.conftest import DAY
 
 CURRENCY = get_feed("currency")

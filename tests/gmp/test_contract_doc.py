@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from cistrade_core.feeds import FEEDS
-from cistrade_core.gmp.generate import FAULTS
+from cistrade_dev.gmp_samples import FAULTS
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "gmp-contract.md"
