@@ -5,9 +5,8 @@ Every morning, reminds checkers of portfolio changes that have been waiting for
 approval longer than `max_age_hours` (a run parameter; default from
 `CISTRADE_APPROVAL_REMINDER_HOURS`, else 24).
 
-1. **retry_notifications** sends notification mail still queued in
-   `gmp_cis.cis_notification` and retries mail left in the spool after an SMTP
-   failure.
+1. **retry_notifications** sends the mail waiting in the outbox
+   `gmp_cis.cis_mail_outbox`: queued and not sent yet, or failed before.
 2. **remind_checkers** mails, for each overdue portfolio, the enabled users who
    may approve it (never its makers). Each portfolio version is reminded at most
    once per run date, so re-running a day sends nothing twice. The run leaves one
@@ -27,7 +26,7 @@ from airflow.sdk import Asset, Param, dag, task
 from cistrade_airflow import DEFAULT_TIMEZONE, default_args
 
 NOTIFICATION_OUTBOX = Asset(name="cistrade_portfolio_notifications",
-                            uri="cistrade://gmp_cis/cis_notification")
+                            uri="cistrade://gmp_cis/cis_mail_outbox")
 DEFAULT_MAX_AGE_HOURS = float(os.environ.get("CISTRADE_APPROVAL_REMINDER_HOURS", "24"))
 
 

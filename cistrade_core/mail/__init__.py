@@ -1,5 +1,5 @@
-"""Outgoing mail (with a retry spool) and the local file-storing SMTP server."""
+"""SMTP: building and sending a message (the outbox's transport); the local test server."""
 
-from cistrade_core.mail.sender import MailResult, build_message, flush_spool, send_mail
+from cistrade_core.mail.sender import Attachment, MailResult, build_message, send_mail
 
-__all__ = ["MailResult", "build_message", "flush_spool", "send_mail"]
+__all__ = ["Attachment", "MailResult", "build_message", "send_mail"]
