@@ -141,7 +141,7 @@ def summary(day: date | None) -> None:
         alerts = mails(warehouse, topic="gmp", business_date=day)
         click.echo(f"Alerts for {day}: {len(alerts)}")
         for a in alerts:
-            state = "sent" if a["status"] == "SENT" else f"{a['status']}, see cistrade mail list"
+            state = "sent" if a["status"] == "SENT" else f"not sent: {a['status']}"
             click.echo(f"  {a['subject']} -> {a['recipients']} ({state})")
     click.echo(f"Data Docs: {settings.data_docs_index}")
     click.echo(f"Outbox (mail as .eml): {settings.outbox_dir}")

@@ -193,8 +193,7 @@ class Notifier:
         if not ours and row["status"] not in WAITING:
             return Delivery.of(row)  # sent before, being sent, or nobody to send it to
         try:
-            self.dispatch(warehouse, self._ids(warehouse, [FAILED], skip=row["mail_id"]),
-                          attempts=1)
+            self._retry_failed(warehouse, skip=[row["mail_id"]])
             if ours:
                 return self._deliver(warehouse, row, ATTEMPTS)
             return (self._send_one(warehouse, row["mail_id"], ATTEMPTS)
@@ -206,13 +205,25 @@ class Notifier:
 
     def dispatch(self, warehouse: Warehouse, ids: Iterable[str] | None = None, *,
                  attempts: int = ATTEMPTS) -> DispatchResult:
-        """Send the given mails (every waiting one when ``ids`` is None), oldest first.
+        """Send the given mails, after one more attempt at each mail that failed before; or,
+        when ``ids`` is None, every waiting mail, oldest first. Counts the given mails.
 
         A mail another sender has claimed, or that was sent, is left alone. Never
         raises for mail trouble: what cannot be sent is recorded as ``FAILED``.
         """
         if ids is None:
-            ids = self._ids(warehouse, WAITING)
+            return self._send_all(warehouse, self._ids(warehouse, WAITING), attempts)
+        ids = list(ids)
+        self._retry_failed(warehouse, skip=ids)
+        return self._send_all(warehouse, ids, attempts)
+
+    def _retry_failed(self, warehouse: Warehouse, skip: Sequence[str]) -> None:
+        """One more attempt at each mail that failed before (but those in ``skip``)."""
+        self._send_all(warehouse, [i for i in self._ids(warehouse, [FAILED]) if i not in skip],
+                       attempts=1)
+
+    def _send_all(self, warehouse: Warehouse, ids: Iterable[str], attempts: int
+                  ) -> DispatchResult:
         result = DispatchResult()
         for mail_id in ids:
             try:
@@ -245,12 +256,11 @@ class Notifier:
             log.info("stale mail claims changed concurrently; left to that run")
             return 0
 
-    def _ids(self, warehouse: Warehouse, statuses: Sequence[str],
-             skip: str | None = None) -> list[str]:
+    def _ids(self, warehouse: Warehouse, statuses: Sequence[str]) -> list[str]:
         rows = warehouse.query(
             f"SELECT mail_id FROM {TABLE} WHERE status IN ({', '.join('?' for _ in statuses)}) "
             "ORDER BY created_at, mail_id", list(statuses))
-        return [r["mail_id"] for r in rows if r["mail_id"] != skip]
+        return [r["mail_id"] for r in rows]
 
     def _delivery(self, warehouse: Warehouse, mail_id: str) -> Delivery:
         return Delivery.of(warehouse.query(f"SELECT * FROM {TABLE} WHERE mail_id = ?",
