@@ -291,7 +291,7 @@ class FxLoader:
                      f"rate: {', '.join(report.missing)}", ""]
             lines += [f"- {c.health.describe()}" for c in calls] + [""] + stale_note
             alerts.append(FxAlert("coverage", f"{len(report.missing)} pairs without a fresh rate",
-                                lines, report.provider))
+                                  lines, report.provider))
         if report.held:
             alerts.append(FxAlert(
                 "held",

@@ -179,8 +179,8 @@ class Notifier:
         """Record ``mail`` and send it now, after retrying mail that failed before.
 
         A mail whose dedupe key was recorded before is not recorded again: it is sent
-        only if it is still waiting. Never raises: a mail that cannot be sent stays in
-        the outbox as ``FAILED``, for :meth:`retry`.
+        only if it is still waiting (or its sender's claim went stale). Never raises: a
+        mail that cannot be sent stays in the outbox as ``FAILED``, for :meth:`retry`.
         """
         try:
             self.ensure_schema(warehouse)
@@ -189,6 +189,8 @@ class Notifier:
             log.exception("mail %r (%s) could not be recorded, so it was not sent",
                           mail.subject, mail.topic)
             return Delivery(None, FAILED, error=f"not recorded: {type(exc).__name__}: {exc}")
+        if not new and row["status"] == SENDING and self.requeue_stale(warehouse):
+            row = self._row(warehouse, row["mail_id"])  # its sender may have died
         ours = new and row["status"] == SENDING
         if not ours and row["status"] not in WAITING:
             return Delivery.of(row)  # sent before, being sent, or nobody to send it to
@@ -197,7 +199,7 @@ class Notifier:
             if ours:
                 return self._deliver(warehouse, row, ATTEMPTS)
             return (self._send_one(warehouse, row["mail_id"], ATTEMPTS)
-                    or self._delivery(warehouse, row["mail_id"]))
+                    or Delivery.of(self._row(warehouse, row["mail_id"])))
         except Exception as exc:
             log.exception("mail %s not sent; it stays in the outbox", row["mail_id"])
             return Delivery(row["mail_id"], FAILED, row["message_id"],
@@ -262,9 +264,8 @@ class Notifier:
             "ORDER BY created_at, mail_id", list(statuses))
         return [r["mail_id"] for r in rows]
 
-    def _delivery(self, warehouse: Warehouse, mail_id: str) -> Delivery:
-        return Delivery.of(warehouse.query(f"SELECT * FROM {TABLE} WHERE mail_id = ?",
-                                           [mail_id])[0])
+    def _row(self, warehouse: Warehouse, mail_id: str) -> dict[str, Any]:
+        return warehouse.query(f"SELECT * FROM {TABLE} WHERE mail_id = ?", [mail_id])[0]
 
     def _claim(self, warehouse: Warehouse, mail_id: str) -> dict[str, Any] | None:
         """Mark a waiting row ``SENDING`` and return it; None if it is not (or no longer) ours.

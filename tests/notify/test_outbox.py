@@ -95,6 +95,23 @@ def test_a_lapsed_claim_is_sent_again_with_the_same_message_id(outbox_wh, settin
     assert msg["Message-ID"] == row["message_id"] == f"<{mail_id}@cistrade.local>"
 
 
+def test_raising_a_mail_again_takes_over_a_lapsed_claim(outbox_wh, settings, smtp_server):
+    """A report DAG's retry after its first try died while sending."""
+    clock = FixedClock(START)
+    notifier = Notifier(settings, clock)
+    with outbox_wh.transaction() as tx:
+        mail_id = notifier.queue(tx, _mail("report", dedupe_key="report:run-1"))
+    outbox_wh.update("gmp_cis.cis_mail_outbox",
+                     {"status": "SENDING", "attempts": 1, "claimed_at": clock()},
+                     {"mail_id": mail_id})
+    assert notifier.send(outbox_wh, _mail("report", dedupe_key="report:run-1")).status == (
+        "SENDING")  # its sender may still be at it
+    clock.advance(minutes=16)
+    again = notifier.send(outbox_wh, _mail("report", dedupe_key="report:run-1"))
+    assert again.sent and again.mail_id == mail_id
+    assert [m["Subject"] for m in read_outbox(smtp_server.outbox)] == ["report"]
+
+
 def test_a_missing_attachment_fails_the_mail_with_its_path(outbox_wh, settings, smtp_server,
                                                             tmp_path):
     gone = tmp_path / "report.csv"
