@@ -134,8 +134,8 @@ def test_a_rejected_feed_leaves_the_previous_day_current(hive_warehouse, setting
         assert _current(wh, name)[1] == {DAY2}
     [rejected] = wh.load_history(DAY2, DAY2, "calendar")
     assert rejected.status is LoadStatus.REJECTED
-    assert [a["topic"] for a in mails(wh, feed="calendar", business_date=DAY2)] == [
-        "gmp.row_count_mismatch"]
+    assert [a["topic"] for a in mails(wh, topic="gmp", feed="calendar",
+                                      business_date=DAY2)] == ["gmp.row_count_mismatch"]
 
 
 def test_loading_a_day_twice_gives_the_same_tables(hive_warehouse, settings):
