@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,9 +32,12 @@ for _plugins_like in (str(REPO / "plugins"), str(REPO / "dags")):
 
 
 def _migrate_airflow_db() -> None:
-    stamp = TEST_AIRFLOW_HOME / ".migrated"
+    """A new metadata DB for every test session: runs, assets and DAGs of earlier sessions
+    (or of DAG files since renamed) must not leak into this one."""
+    stamp = TEST_AIRFLOW_HOME / f".migrated-{os.getpid()}"
     if stamp.exists():
         return
+    shutil.rmtree(TEST_AIRFLOW_HOME, ignore_errors=True)
     TEST_AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [str(Path(sys.executable).parent / "airflow"), "db", "migrate"],

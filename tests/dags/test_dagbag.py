@@ -97,5 +97,5 @@ def test_every_asset_is_a_warehouse_table_named_one_way(dagbag):
         consumed |= {a.name for a in schedule}
         produced |= {a.name for a in outlets}
     assert {"gmp_cis.gmp_cis_sta_dly_currency", "gmp_cis.cis_fx_rate",
-            "gmp_cis.cis_notification"} <= produced
+            "gmp_cis.cis_mail_outbox"} <= produced
     assert consumed and consumed <= produced
