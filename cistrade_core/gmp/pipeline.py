@@ -23,6 +23,7 @@ from cistrade_core.gmp.outcome import FeedOutcome, FeedStatus
 from cistrade_core.gmp.parse import ParsedFile, read_data_file
 from cistrade_core.gmp.problems import CheckKind, Problem, summarise
 from cistrade_core.gmp.schedule import missing_deadline
+from cistrade_core.monitoring.gmp_metrics import feed_step
 from cistrade_core.warehouse import LoadRecord, LoadStatus, Warehouse, get_warehouse
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ class GmpLoad:
         return outcome
 
     # -- checks -----------------------------------------------------------------------------
+    @feed_step("validate")
     def validate(self, feed_name: str, day: date, *,
                  accept_row_count_change: bool = False) -> FeedOutcome:
         """Run every check of the contract on one feed; stage it if it passes."""
@@ -228,6 +230,7 @@ class GmpLoad:
         return outcome
 
     # -- load and refresh -------------------------------------------------------------------
+    @feed_step("load")
     def load(self, feed_name: str, day: date) -> FeedOutcome:
         """Load the checked, staged feed into the warehouse, atomically."""
         feed = get_feed(feed_name)
@@ -248,6 +251,7 @@ class GmpLoad:
         log.info("%s %s loaded: %d rows", feed.name, day, written)
         return outcome
 
+    @feed_step("refresh")
     def refresh(self, feed_name: str, day: date) -> str:
         return self.warehouse.refresh_feed_day(get_feed(feed_name), day)
 

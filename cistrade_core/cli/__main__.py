@@ -1,0 +1,5 @@
+"""``python -m cistrade_core.cli``: the ``cistrade`` command without its console script."""
+
+from cistrade_core.cli import main
+
+main(prog_name="cistrade")
