@@ -3,7 +3,9 @@
 :class:`~cistrade_core.warehouse.pool.ConnectionPool` calls :func:`track` when it
 is made; the collector reads the pools' statistics when the registry is collected.
 Pools are labelled by name (the engine: ``hive``, ``impala``); the counters of
-pools that were closed and collected stay in their name's totals.
+pools that were closed and collected stay in their name's totals, and a name
+without a live pool keeps its size with nothing open (what a short-lived
+process pushes when it ends).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ COUNTERS = {
 _lock = threading.Lock()
 _live: weakref.WeakSet[ConnectionPool] = weakref.WeakSet()
 _retired: dict[str, dict[str, int]] = {}
+_sizes: dict[str, int] = {}
 
 
 def _retire(name: str, stats: Any) -> None:
@@ -48,6 +51,7 @@ def track(pool: ConnectionPool) -> None:
     """Export ``pool``'s statistics while it lives, and its counters after."""
     with _lock:
         _live.add(pool)
+        _sizes[pool.name] = pool.max_size
     weakref.finalize(pool, _retire, pool.name, pool.stats)
 
 
@@ -67,7 +71,8 @@ class PoolCollector:
         with _lock:
             live = list(_live)
             totals = {name: dict(t) for name, t in _retired.items()}
-        gauges: dict[str, list[int]] = {}
+            gauges = {name: [size, 0, 0] for name, size in _sizes.items()
+                      if all(p.name != name for p in live)}
         for pool in live:
             g = gauges.setdefault(pool.name, [0, 0, 0])
             g[0] += pool.max_size

@@ -28,10 +28,10 @@ RUNS_SCANNED = 200
 
 def gmp_run_links(days: list[date], airflow_base: str) -> dict[date, tuple[str, str]]:
     """For each business date, the newest gmp_reference_etl run that processed it."""
-    from sqlalchemy import select
-
     from airflow.models.dagrun import DagRun
     from airflow.utils.session import create_session
+    from sqlalchemy import select
+
     from cistrade_airflow import DEFAULT_TIMEZONE
     from cistrade_core.gmp.schedule import business_date_for_run
 
@@ -89,11 +89,10 @@ def _overview(reader):
 @cache
 def create_app() -> FastAPI:
     """The app (made once per process, on first use: only the API server needs it)."""
+    from airflow.api_fastapi.core_api.security import requires_authenticated
     from fastapi import Depends, FastAPI, HTTPException, Request
     from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
     from starlette.concurrency import run_in_threadpool
-
-    from airflow.api_fastapi.core_api.security import requires_authenticated
 
     app = FastAPI(
         title="CisTrade", description="CisTrade metrics and the operator's view.",
