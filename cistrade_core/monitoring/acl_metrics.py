@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -13,6 +14,8 @@ from prometheus_client.metrics_core import Metric
 
 from cistrade_core.monitoring.process import PROCESS_REGISTRY
 from cistrade_core.monitoring.sql import Query, ScrapeContext
+
+log = logging.getLogger(__name__)
 
 #: Login takes a password hash (scrypt) and a few queries: tens of ms to seconds.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -42,18 +45,20 @@ def timed_login(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(self: Any, login: str, *args: Any, **kwargs: Any) -> Any:
-        start = time.perf_counter()
-        outcome = "error"
-        try:
-            with log_context(user_login=(login or "").strip()[:100] or None):
+        with log_context(user_login=(login or "").strip()[:100] or None):
+            start = time.perf_counter()
+            outcome = "error"
+            try:
                 result = fn(self, login, *args, **kwargs)
-            outcome = "success"
-            return result
-        except AuthenticationError:
-            outcome = "failure"
-            raise
-        finally:
-            LOGIN_SECONDS.labels(outcome).observe(time.perf_counter() - start)
+                outcome = "success"
+                return result
+            except AuthenticationError:
+                outcome = "failure"
+                raise
+            finally:
+                elapsed = time.perf_counter() - start
+                LOGIN_SECONDS.labels(outcome).observe(elapsed)
+                log.info("login: %s in %.3f s", outcome, elapsed)
 
     return wrapper  # type: ignore[return-value]
 

@@ -11,8 +11,8 @@ Routes: ``/metrics`` (Prometheus text format, as ``cistrade metrics serve``),
 same data as JSON), ``/data-docs/<path>`` (the Great Expectations Data Docs site).
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: FastAPI reads the routes' annotations,
+# which name classes imported inside create_app().
 from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ GMP_DAG_ID = "gmp_reference_etl"
 RUNS_SCANNED = 200
 
 
-def gmp_run_links(days: list[date], airflow_base: str) -> dict[date, tuple[str, str]]:
+def gmp_run_links(days: "list[date]", airflow_base: str) -> "dict[date, tuple[str, str]]":
     """For each business date, the newest gmp_reference_etl run that processed it."""
     from airflow.models.dagrun import DagRun
     from airflow.utils.session import create_session
@@ -87,7 +87,7 @@ def _overview(reader):
 
 
 @cache
-def create_app() -> FastAPI:
+def create_app() -> "FastAPI":
     """The app (made once per process, on first use: only the API server needs it)."""
     from airflow.api_fastapi.core_api.security import requires_authenticated
     from fastapi import Depends, FastAPI, HTTPException, Request
@@ -134,7 +134,7 @@ def create_app() -> FastAPI:
             stale_after=FxSettings.from_env().stale_after))
 
     @app.get("/api/overview")
-    async def overview() -> dict[str, Any]:
+    async def overview() -> "dict[str, Any]":
         view = await run_in_threadpool(_overview, _reader())
         return view.to_json()
 
