@@ -42,7 +42,7 @@ system-deps:  ## Install the Debian packages the platform needs (WeasyPrint libr
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python 3.11
 	@# the project's own modules too: with PYTHONDONTWRITEBYTECODE set nothing else would
-	@[ "$$UV_COMPILE_BYTECODE" = 0 ] || $(BIN)/python -m compileall -q -j 0 cistrade_core dags plugins >/dev/null
+	@[ "$$UV_COMPILE_BYTECODE" = 0 ] || $(BIN)/python -m compileall -q -j 0 cistrade_core cistrade_dev dags plugins >/dev/null
 	@touch $@
 
 env: system-deps $(VENV)/.synced  ## Create .venv from the lock file

@@ -40,11 +40,11 @@ def _run(home: Path) -> None:
     from cistrade_core.fx.providers import ProviderEndpoint, make_client
     from cistrade_core.fx.refdata import seed_currencies
     from cistrade_core.fx.settings import FxSettings
-    from cistrade_core.fx.simulator import MarketDataSimulator
     from cistrade_core.fx.store import FxStore
     from cistrade_core.fx.validation import validate
-    from cistrade_core.mail.server import start_server
     from cistrade_core.warehouse import get_warehouse
+    from cistrade_dev.fx_simulator import MarketDataSimulator
+    from cistrade_dev.smtp_server import start_server
 
     smtp = start_server(home / "outbox")
     settings = replace(get_settings(), smtp=SmtpSettings(port=smtp.port))

@@ -58,7 +58,7 @@ def _run(code: str, *args: str, env: dict | None = None) -> dict:
 
 
 def _drop(scale: float) -> Path:
-    from cistrade_core.gmp.generate import generate_drop
+    from cistrade_dev.gmp_samples import generate_drop
 
     folder = BENCH_DIR / f"drop-x{scale:g}"
     marker = folder / ".complete"

@@ -76,10 +76,10 @@ def _load_day(settings, warehouse) -> dict:
 
 def run(scale: float = 1.0) -> dict:
     from cistrade_core.config import get_settings
-    from cistrade_core.gmp.generate import generate_drop
     from cistrade_core.warehouse.duckdb_backend import DuckDBWarehouse
     from cistrade_core.warehouse.hive_backend import GmpDataLayout, HiveServer2Config, HiveWarehouse
-    from cistrade_core.warehouse.local_hiveserver import LocalHiveServer
+    from cistrade_dev.gmp_samples import generate_drop
+    from cistrade_dev.local_hiveserver import LocalHiveServer
 
     results: dict = {"scale": scale, "business_date": DAY.isoformat(),
                      "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "

@@ -30,23 +30,13 @@ Re-running a day (clear, or `airflow backfill create`) replaces that day.
 """
 
 
-def _context_date(params: dict, logical_date) -> str:
-    from cistrade_core.gmp.schedule import business_date_for_run
-
-    if params.get("business_date"):
-        return str(params["business_date"])
-    return business_date_for_run(logical_date, DEFAULT_TIMEZONE).isoformat()
-
-
 @task.sensor(poke_interval=300, timeout=int(timedelta(hours=8).total_seconds()),
              mode="reschedule", retries=0)
 def wait_for_file(feed: str, params=None, logical_date=None) -> PokeReturnValue:
     """Done when the feed's control file is in the landing directory."""
-    from datetime import date
+    from cistrade_airflow.gmp import business_date, gmp_load_from_airflow
 
-    from cistrade_airflow.warehouse import gmp_load_from_airflow
-
-    day = date.fromisoformat(_context_date(params, logical_date))
+    day = business_date(params, logical_date)
     waiting = gmp_load_from_airflow().check_arrival(feed, day)
     if waiting is not None:
         print(f"{feed} {day}: {waiting.status}: {waiting.reason}")
@@ -56,13 +46,11 @@ def wait_for_file(feed: str, params=None, logical_date=None) -> PokeReturnValue:
 @task(trigger_rule=TriggerRule.ALL_DONE)
 def validate(feed: str, params=None, logical_date=None) -> dict:
     """Every check of the GMP contract; stages the feed when it passes."""
-    from datetime import date
-
     from airflow.sdk.exceptions import AirflowFailException
 
-    from cistrade_airflow.warehouse import gmp_load_from_airflow
+    from cistrade_airflow.gmp import business_date, gmp_load_from_airflow
 
-    day = date.fromisoformat(_context_date(params, logical_date))
+    day = business_date(params, logical_date)
     outcome = gmp_load_from_airflow().validate(
         feed, day, accept_row_count_change=bool(params.get("accept_row_count_change")))
     print(outcome.line())
@@ -76,12 +64,11 @@ def validate(feed: str, params=None, logical_date=None) -> dict:
 @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
 def expectations(feed: str, params=None, logical_date=None) -> dict:
     """Run the feed's Great Expectations suite and rebuild the Data Docs."""
-    from datetime import date
-
     from cistrade_airflow import settings_from_airflow
+    from cistrade_airflow.gmp import business_date
     from cistrade_core.gmp.expectations import run_suite
 
-    day = date.fromisoformat(_context_date(params, logical_date))
+    day = business_date(params, logical_date)
     result = run_suite(feed, day, settings_from_airflow())
     print(result.summary())
     return result.to_json()
@@ -90,11 +77,9 @@ def expectations(feed: str, params=None, logical_date=None) -> dict:
 @task
 def load(feed: str, params=None, logical_date=None) -> dict:
     """Replace the day's rows of the feed's table, atomically."""
-    from datetime import date
+    from cistrade_airflow.gmp import business_date, gmp_load_from_airflow
 
-    from cistrade_airflow.warehouse import gmp_load_from_airflow
-
-    day = date.fromisoformat(_context_date(params, logical_date))
+    day = business_date(params, logical_date)
     outcome = gmp_load_from_airflow().load(feed, day)
     print(outcome.line())
     return outcome.to_json()
@@ -103,11 +88,9 @@ def load(feed: str, params=None, logical_date=None) -> dict:
 @task
 def refresh(feed: str, params=None, logical_date=None) -> str:
     """Make the loaded day visible to readers of the warehouse."""
-    from datetime import date
+    from cistrade_airflow.gmp import business_date, gmp_load_from_airflow
 
-    from cistrade_airflow.warehouse import gmp_load_from_airflow
-
-    day = date.fromisoformat(_context_date(params, logical_date))
+    day = business_date(params, logical_date)
     done = gmp_load_from_airflow().refresh(feed, day)
     print(done)
     return done

@@ -22,12 +22,11 @@ from __future__ import annotations
 import os
 
 import pendulum
-from airflow.sdk import Asset, Param, dag, task
+from airflow.sdk import Param, dag, task
 
 from cistrade_airflow import DEFAULT_TIMEZONE, default_args
+from cistrade_airflow.assets import warehouse_asset
 
-NOTIFICATION_OUTBOX = Asset(name="cistrade_portfolio_notifications",
-                            uri="cistrade://gmp_cis/cis_notification")
 DEFAULT_MAX_AGE_HOURS = float(os.environ.get("CISTRADE_APPROVAL_REMINDER_HOURS", "24"))
 
 
@@ -58,7 +57,7 @@ def portfolio_approval_reminders():
         delivered, waiting = Notifier(settings).retry(warehouse)
         return {"delivered": delivered, "waiting": waiting}
 
-    @task(outlets=[NOTIFICATION_OUTBOX])
+    @task(outlets=[warehouse_asset("gmp_cis.cis_notification")])
     def remind_checkers(params: dict | None = None, ds: str | None = None) -> dict:
         from datetime import timedelta
 

@@ -52,7 +52,7 @@ def airflow_db() -> Path:
 @pytest.fixture(scope="session")
 def hiveserver2(tmp_path_factory: pytest.TempPathFactory):
     """One real HiveServer2 (the Spark Thrift Server) on 127.0.0.1 for the whole session."""
-    from cistrade_core.warehouse.local_hiveserver import LocalHiveServer
+    from cistrade_dev.local_hiveserver import LocalHiveServer
 
     server = LocalHiveServer(tmp_path_factory.mktemp("hiveserver2"))
     server.start()  # raises with the tail of the server log if it does not come up
@@ -80,7 +80,7 @@ def smtp_server(cistrade_home: Path, monkeypatch: pytest.MonkeyPatch):
 
     The CLI settings and Airflow's ``smtp_default`` connection both point at it.
     """
-    from cistrade_core.mail.server import start_server
+    from cistrade_dev.smtp_server import start_server
 
     outbox = cistrade_home / "outbox"
     controller = start_server(outbox)

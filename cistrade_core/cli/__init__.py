@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterator
 
 import click
 
@@ -29,6 +30,30 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "udf": ("cistrade_core.cli.udf:udf", "User-defined fields (cis-udf)."),
 }
 
+#: The development commands (sample drops, the market-data simulator, the local SMTP
+#: server) per group, as ``module:attribute`` of the ``cistrade_dev`` package: added to
+#: their group when it is loaded, left out where that package is not installed.
+DEV_COMMANDS: dict[str, tuple[str, ...]] = {
+    "fx": ("cistrade_dev.cli:simulate", "cistrade_dev.cli:fault_cmd"),
+    "gmp": ("cistrade_dev.cli:generate",),
+    "mail": ("cistrade_dev.cli:serve",),
+}
+DEV_PACKAGE = "cistrade_dev"
+
+
+def _load(target: str) -> click.Command:
+    module, attr = target.split(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _dev_commands(group: str) -> Iterator[click.Command]:
+    for target in DEV_COMMANDS.get(group, ()):
+        try:
+            yield _load(target)
+        except ModuleNotFoundError as exc:
+            if exc.name != DEV_PACKAGE:
+                raise
+
 
 class LazyGroup(click.Group):
     """Imports a sub-command's module only when it is used, so ``--help`` stays fast."""
@@ -40,8 +65,10 @@ class LazyGroup(click.Group):
         target = COMMAND_GROUPS.get(cmd_name)
         if target is None:
             return None
-        module, attr = target[0].split(":")
-        return getattr(importlib.import_module(module), attr)
+        group = _load(target[0])
+        for command in _dev_commands(cmd_name):
+            group.add_command(command)
+        return group
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMAND_GROUPS[name][1]) for name in self.list_commands(ctx)]

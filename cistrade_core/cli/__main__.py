@@ -2,4 +2,5 @@
 
 from cistrade_core.cli import main
 
-main(prog_name="cistrade")
+if __name__ == "__main__":
+    main(prog_name="cistrade")

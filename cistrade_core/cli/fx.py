@@ -1,18 +1,19 @@
-"""``cistrade fx``: load FX rates, show them, convert amounts, run the market-data simulator."""
+"""``cistrade fx``: load FX rates, show them, convert amounts, release held rates.
+
+``simulate`` and ``fault`` (the market-data simulator) are development commands, from
+:mod:`cistrade_dev.cli`.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-import sys
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import click
 
 from cistrade_core.fx.pairs import PROVIDERS
-
-DEFAULT_SIM_PORT = 8611
 
 
 def _store():
@@ -146,78 +147,6 @@ def convert(amount: str, from_ccy: str, to_ccy: str, at: str | None, places: int
     click.echo(f"  rate {_fmt(result.rate)} ({result.route})")
     for leg in result.legs:
         click.echo(f"  {leg.describe}")
-
-
-@fx.command()
-@click.option("--port", default=DEFAULT_SIM_PORT, show_default=True, help="Port on 127.0.0.1.")
-@click.option("--fault", "faults", multiple=True, metavar="PROVIDER=KIND[:COUNT][@PAIRS]",
-              help="e.g. bloomberg=down, bloomberg=429:2, reuters=jump@EURUSD,USDJPY. "
-                   "Kinds: down slow 500 429 401 malformed partial stale crossed jump.")
-@click.option("--seed", type=int, help="Seed of the random walk (repeatable prices).")
-def simulate(port: int, faults: tuple[str, ...], seed: int | None) -> None:
-    """Serve the Bloomberg and Reuters APIs on 127.0.0.1 until interrupted.
-
-    The API keys accepted are CISTRADE_BLOOMBERG_API_KEY and CISTRADE_REUTERS_API_KEY
-    when set, else the simulator's built-in demo keys.
-    """
-    import os
-
-    from cistrade_core.fx.simulator import DEFAULT_KEYS, MarketDataSimulator, parse_fault
-
-    keys = {p: os.environ.get(f"CISTRADE_{p.upper()}_API_KEY") or DEFAULT_KEYS[p]
-            for p in PROVIDERS}
-    sim = MarketDataSimulator(port, keys=keys, seed=seed)
-    try:
-        parsed = [parse_fault(spec) for spec in faults]
-    except (ValueError, TypeError) as exc:
-        raise click.BadParameter(str(exc), param_hint="--fault") from None
-    sim.start()
-    for provider, fault in parsed:
-        sim.set_fault(provider, fault.kind, count=fault.count, pairs=fault.pairs)
-    click.echo(f"market-data simulator on {sim.url} (Ctrl-C stops it)")
-    for p in PROVIDERS:
-        source = ("from $CISTRADE_" + p.upper() + "_API_KEY"
-                  if os.environ.get(f"CISTRADE_{p.upper()}_API_KEY")
-                  else f"demo key {DEFAULT_KEYS[p]}")
-        click.echo(f"  export CISTRADE_{p.upper()}_URL={sim.base_url(p)}   # key: {source}")
-    for provider, fault in parsed:
-        click.echo(f"  fault: {provider} {fault.kind}"
-                   + (f" for {fault.count} requests" if fault.count else ""))
-    sys.stdout.flush()
-    try:
-        sim.serve_forever()
-    finally:
-        sim.stop()
-
-
-@fx.command("fault")
-@click.argument("specs", nargs=-1, metavar="PROVIDER=KIND[:COUNT][@PAIRS] ...")
-@click.option("--url", envvar="CISTRADE_FX_SIMULATOR_URL",
-              default=f"http://127.0.0.1:{DEFAULT_SIM_PORT}", show_default=True,
-              help="The running simulator (env CISTRADE_FX_SIMULATOR_URL).")
-@click.option("--clear", "clear", multiple=True, type=click.Choice(PROVIDERS),
-              help="Clear the fault of this provider.")
-def fault_cmd(specs: tuple[str, ...], url: str, clear: tuple[str, ...]) -> None:
-    """Set or clear faults of a running simulator."""
-    import requests
-
-    from cistrade_core.fx.simulator import parse_fault, set_remote_fault
-
-    if not specs and not clear:
-        raise click.UsageError("give PROVIDER=KIND specs or --clear PROVIDER")
-    try:
-        for provider in clear:
-            set_remote_fault(url, provider, None)
-            click.echo(f"{provider}: fault cleared")
-        for spec in specs:
-            provider, fault = parse_fault(spec)
-            set_remote_fault(url, provider, fault)
-            click.echo(f"{provider}: {fault.kind}"
-                       + (f" for {fault.count} requests" if fault.count else ""))
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-    except requests.RequestException as exc:
-        raise click.ClickException(f"simulator at {url} not reachable: {exc}") from None
 
 
 @fx.command()

@@ -1,4 +1,7 @@
-"""``cistrade gmp``: generate sample drops, run the daily load, show the load history."""
+"""``cistrade gmp``: run the daily load, show the load history.
+
+``generate`` (sample drops) is a development command, from :mod:`cistrade_dev.cli`.
+"""
 
 from __future__ import annotations
 
@@ -19,47 +22,9 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
         raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
 
 
-def _fault_help() -> str:
-    from cistrade_core.gmp.generate import FAULTS
-
-    return "One failure to build in: " + "; ".join(
-        f"{f.name} ({f.description})" for f in FAULTS.values()
-    )
-
-
-class _FaultChoice(click.Choice):
-    def __init__(self) -> None:
-        from cistrade_core.gmp.generate import FAULTS
-
-        super().__init__(list(FAULTS))
-
-
 @click.group()
 def gmp() -> None:
     """GMP reference-data feeds: sample drops, the daily load, its history."""
-
-
-@gmp.command()
-@click.option("--date", "day", required=True, callback=_date, help="Business date, YYYY-MM-DD.")
-@click.option("--out", type=click.Path(path_type=Path), help="Default: the landing directory.")
-@click.option("--fault", type=_FaultChoice(), help="See the list of faults below.")
-@click.option("--scale", default=1.0, show_default=True,
-              help="Size relative to a normal day (100 = 10M calendar rows).")
-def generate(day: date, out: Path | None, fault: str | None, scale: float) -> None:
-    """Write a realistic GMP drop (four data files and their control files)."""
-    from cistrade_core.gmp.generate import generate_drop
-
-    settings = get_settings()
-    out = out or settings.landing_dir
-    written = generate_drop(day, out, fault=fault, scale=scale, timezone=settings.timezone)
-    for feed, path in written.items():
-        lines = sum(1 for _ in path.open("rb")) - 1
-        click.echo(f"{feed:<13} {lines:>10,} data lines  {path}")
-    if fault:
-        click.echo(f"fault built in: {fault}")
-
-
-generate.help = (generate.help or "") + "\n\n" + _fault_help()
 
 
 @gmp.command()

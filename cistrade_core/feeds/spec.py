@@ -20,15 +20,16 @@ class ColumnType(StrEnum):
     CHAR = "char"  # fixed length, ``Column.length``
     INT = "int"
     DATE = "date"  # YYYY-MM-DD, a real date
-    TIMESTAMP = "timestamp"  # ISO-8601 UTC, e.g. 2026-11-27T18:04:11Z
+    TIMESTAMP = "timestamp"  # ISO-8601 UTC, e.g. 2026-11-27T18:04:11Z (or +00:00)
 
 
 #: Regular expressions each type's text must match (before any rule is looked at).
 TYPE_PATTERNS: dict[ColumnType, str] = {
     ColumnType.INT: r"^-?[0-9]+$",
     ColumnType.DATE: r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    # ISO-8601 extended format to the second (a fraction down to microseconds), in UTC.
     ColumnType.TIMESTAMP: (
-        r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?Z$"
+        r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|\+00:00)$"
     ),
 }
 
@@ -58,6 +59,8 @@ class Column:
     max_value: int | None = None
     lei_checksum: bool = False
     references: Reference | None = None
+    #: Another column of the same line this one must not equal ("another counterparty_id").
+    differs_from: str | None = None
 
     def __post_init__(self) -> None:
         if self.type is ColumnType.CHAR and not self.length:

@@ -12,7 +12,9 @@
 ``divergence``     Bloomberg against Reuters
 ``convert``        amounts between currencies at mid rates (``Decimal``)
 ``settings``       limits, retry policy and endpoints from the environment
-``simulator``      both providers' APIs on 127.0.0.1, with fault modes
 ``refdata``        ISO 4217 currency reference data for demos and development
 =================  ==============================================================
+
+The market-data simulator serving both providers' APIs on 127.0.0.1 is a development
+tool: :mod:`cistrade_dev.fx_simulator`.
 """

@@ -1,1 +1,4 @@
-"""The daily GMP reference-data load: checks, load, refresh, alerts, sample drops."""
+"""The daily GMP reference-data load: checks, load, refresh, alerts.
+
+Sample drops for demos and tests are made by :mod:`cistrade_dev.gmp_samples`.
+"""

@@ -12,7 +12,7 @@ from cistrade_core.gmp.control import ControlFile
 from cistrade_core.gmp.parse import ParsedFile
 from cistrade_core.gmp.problems import CheckKind, Problem
 from cistrade_core.gmp.schedule import timestamp_window
-from cistrade_core.gmp.schemas import format_schema, quality_schema
+from cistrade_core.gmp.schemas import ROW_CHECK_COLUMNS, format_schema, quality_schema
 
 #: The largest row-count change against the last loaded day that passes.
 ROW_COUNT_TOLERANCE = 0.10
@@ -30,6 +30,11 @@ def _schema_problems(schema: pa.DataFrameSchema, df: pd.DataFrame, parsed: Parse
         cases = exc.failure_cases
     else:
         return [], 0
+    # A check across columns reports every column of a failing line: keep the one it is about.
+    row_checks = (schema.metadata or {}).get(ROW_CHECK_COLUMNS, {})
+    if row_checks:
+        about = cases["check"].map(row_checks)
+        cases = cases[about.isna() | (about == cases["column"])]
     total = len(cases)
     cases = cases.head(MAX_LOCATED_FAILURES)
     problems = []

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from cistrade_core.feeds import ColumnType
+from cistrade_core.feeds.spec import TYPE_PATTERNS
 from cistrade_core.gmp.problems import CheckKind, Problem
 
 CONTROL_HEADER = ("feed", "business_date", "row_count", "extract_timestamp")
+
+_BUSINESS_DATE = re.compile(r"[0-9]{8}")
+_ROW_COUNT = re.compile(r"[0-9]+")
+_TIMESTAMP = re.compile(TYPE_PATTERNS[ColumnType.TIMESTAMP])
 
 
 @dataclass(frozen=True)
@@ -35,11 +42,28 @@ class ControlFileError(ValueError):
 
 
 def parse_timestamp(text: str) -> datetime:
-    """ISO-8601 UTC (``...Z`` or ``+00:00``) to an aware datetime."""
-    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if value.tzinfo is None or value.utcoffset() != UTC.utcoffset(None):
-        raise ValueError("not UTC")
-    return value.astimezone(UTC)
+    """ISO-8601 UTC (``2026-11-28T02:00:07Z`` or ``...+00:00``) to an aware datetime."""
+    if not _TIMESTAMP.fullmatch(text):
+        raise ValueError(f"not an ISO-8601 UTC timestamp: {text!r}")
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _parse_business_date(text: str) -> date | None:
+    """``YYYYMMDD`` (exactly eight digits, a real day) to a date, else None."""
+    if not _BUSINESS_DATE.fullmatch(text):
+        return None  # strptime alone would take 202611 as 2026-01-01
+    try:
+        return datetime.strptime(text, "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of ``text`` (``\n`` or ``\r\n``; the last may lack its line end)."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
 
 
 def read_control_file(path: Path, feed: str, business_date: date) -> ControlFile:
@@ -54,7 +78,7 @@ def read_control_file(path: Path, feed: str, business_date: date) -> ControlFile
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise fail(f"not UTF-8 ({exc.reason})") from None
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    lines = _lines(text)
     if len(lines) != 2:
         raise fail(f"expected a header line and one data line, found {len(lines)} lines")
     header = tuple(lines[0].split("|"))
@@ -66,15 +90,13 @@ def read_control_file(path: Path, feed: str, business_date: date) -> ControlFile
     values = dict(zip(CONTROL_HEADER, fields, strict=True))
     if values["feed"] != feed:
         raise fail(f"feed must be {feed!r}", 2, "feed", values["feed"])
-    try:
-        ctl_date = datetime.strptime(values["business_date"], "%Y%m%d").date()
-    except ValueError:
-        raise fail("business_date must be YYYYMMDD", 2, "business_date",
-                   values["business_date"]) from None
+    ctl_date = _parse_business_date(values["business_date"])
+    if ctl_date is None:
+        raise fail("business_date must be YYYYMMDD", 2, "business_date", values["business_date"])
     if ctl_date != business_date:
         raise fail(f"business_date must be {business_date:%Y%m%d}", 2, "business_date",
                    values["business_date"])
-    if not values["row_count"].isdigit():
+    if not _ROW_COUNT.fullmatch(values["row_count"]):
         raise fail("row_count must be a whole number", 2, "row_count", values["row_count"])
     try:
         extract = parse_timestamp(values["extract_timestamp"])

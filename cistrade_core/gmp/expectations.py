@@ -6,9 +6,9 @@ time it is copied to ``$CISTRADE_HOME/gx`` so validation results and the Data
 Docs site stay out of the source tree. Great Expectations takes seconds to
 import, so it is imported inside these functions only.
 
-The suites cover the single-feed rules GX expresses natively; LEI check digits
-and references to the same day's other feeds are checked by the pandera gate
-(:mod:`cistrade_core.gmp.schemas`) only.
+The suites cover the single-feed rules GX expresses natively; LEI check digits,
+references to the same day's feeds and a column that must differ from another
+of its line are checked by the pandera gate (:mod:`cistrade_core.gmp.schemas`) only.
 """
 
 from __future__ import annotations
@@ -163,6 +163,10 @@ def run_suite(feed_name: str, day: date, settings: Settings) -> SuiteResult:
     feed = get_feed(feed_name)
     docs = str(settings.data_docs_index)
     path = settings.landing_dir / feed.data_file_name(day)
+    control = settings.landing_dir / feed.control_file_name(day)
+    if not control.exists():  # the data file may still be being transferred: not read
+        return SuiteResult(feed.name, str(day), False, False, data_docs=docs,
+                           note=f"{control.name} is not in the landing directory yet")
     if not path.exists():
         return SuiteResult(feed.name, str(day), False, False, data_docs=docs,
                            note=f"{path.name} is not in the landing directory")

@@ -1,12 +1,14 @@
 """Read a GMP data file into an Arrow table of text columns, noting every format problem.
 
-The header, the field count of every line and the UTF-8 encoding are checked
-here; value types and rules are checked by :mod:`cistrade_core.gmp.schemas`.
+The UTF-8 encoding, the line ends (``\n`` or ``\r\n``, the last line too), the
+header and the field count of every line are checked here; value types and rules
+are checked by :mod:`cistrade_core.gmp.schemas`.
 """
 
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from cistrade_core.feeds import Feed
+from cistrade_core.feeds import ColumnType, Feed
 from cistrade_core.gmp.problems import CheckKind, Problem
 
 _CHUNK = 16 * 1024 * 1024
@@ -38,37 +40,108 @@ class ParsedFile:
         return not self.problems
 
 
-def _check_utf8(path: Path) -> Problem | None:
-    """Stream the file through a strict UTF-8 decoder; locate the first bad byte."""
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    offset = 0
-    line = 1
-    line_start = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            try:
-                decoder.decode(chunk, final=False)
-            except UnicodeDecodeError as exc:
-                bad = offset + exc.start
-                head = chunk[: exc.start]
-                line += head.count(b"\n")
-                last_nl = head.rfind(b"\n")
-                if last_nl >= 0:
-                    line_start = offset + last_nl + 1
-                col = bad - line_start + 1
-                return Problem(CheckKind.FORMAT, path.name,
-                               f"invalid UTF-8 byte 0x{chunk[exc.start]:02x} at character {col}",
-                               line)
-            line += chunk.count(b"\n")
-            last_nl = chunk.rfind(b"\n")
-            if last_nl >= 0:
-                line_start = offset + last_nl + 1
-            offset += len(chunk)
+#: UTF-8 continuation bytes: every other byte starts a character.
+_CONTINUATION = bytes(range(0x80, 0xC0))
+_BARE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _characters(data: bytes) -> int:
+    return len(data.translate(None, _CONTINUATION))
+
+
+def _incomplete_tail(data: bytes) -> int:
+    """How many bytes at the end of ``data`` the next chunk may complete (a split
+    character, or a carriage return whose line feed follows)."""
+    if data.endswith(b"\r"):
+        return 1
+    for back in range(1, min(3, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:
+            return 0
+        if byte >= 0xC0:  # the start of a character: is it complete?
+            needed = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return back if needed > back else 0
+    return 0
+
+
+@dataclass
+class _Cursor:
+    """The line being read: its number and what came before in earlier chunks."""
+
+    names: list[str]
+    line: int = 1
+    characters: int = 0
+    fields: int = 0  # '|' seen on the line
+
+    def locate(self, buf: bytes, pos: int) -> tuple[int, int, str | None]:
+        """(line, character, column name) of byte ``pos`` of ``buf``."""
+        head = buf[:pos]
+        newline = head.rfind(b"\n")
+        line, characters, fields = self.line, self.characters, self.fields
+        if newline >= 0:
+            line, characters, fields = line + head.count(b"\n"), 0, 0
+            head = head[newline + 1:]
+        field = fields + head.count(b"|")
+        name = self.names[field] if field < len(self.names) else None
+        return line, characters + _characters(head) + 1, name
+
+    def advance(self, buf: bytes) -> None:
+        newline = buf.rfind(b"\n")
+        if newline >= 0:
+            self.line += buf.count(b"\n")
+            self.characters = self.fields = 0
+            buf = buf[newline + 1:]
+        self.characters += _characters(buf)
+        self.fields += buf.count(b"|")
+
+
+def _first_offence(buf: bytes) -> tuple[int, str] | None:
+    """Offset of the first bad byte of ``buf`` and what is wrong (``{character}``: where)."""
+    offences = []
     try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return Problem(CheckKind.FORMAT, path.name, "file ends inside a UTF-8 character", line)
+        buf.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":
+            what = "file ends inside a UTF-8 character"
+        else:
+            what = f"invalid UTF-8 byte 0x{buf[exc.start]:02x} at character {{character}}"
+        offences.append((exc.start, what))
+    if b"\r" in buf and (bare := _BARE_CR.search(buf)):
+        offences.append((bare.start(), "carriage return without a line feed at character "
+                                       "{character} (lines end in \\n or \\r\\n)"))
+    return min(offences) if offences else None
+
+
+def _check_bytes(path: Path, names: list[str]) -> Problem | None:
+    """Stream the file once: strict UTF-8, and no carriage return but in ``\\r\\n``.
+
+    The first offence is located by line, character and column.
+    """
+    cursor = _Cursor(names)
+    carry = b""
+    with path.open("rb") as fh:
+        while True:
+            chunk = fh.read(_CHUNK)
+            buf = carry + chunk
+            if not buf:
+                break
+            keep = _incomplete_tail(buf) if chunk else 0  # nothing comes after the last chunk
+            buf, carry = buf[:len(buf) - keep], buf[len(buf) - keep:]
+            if offence := _first_offence(buf):
+                pos, what = offence
+                line, character, column = cursor.locate(buf, pos)
+                return Problem(CheckKind.FORMAT, path.name, what.format(character=character),
+                               line, column)
+            cursor.advance(buf)
+            if not chunk:
+                break
     return None
+
+
+def _ends_in_newline(path: Path) -> bool:
+    with path.open("rb") as fh:
+        fh.seek(-1, 2)
+        return fh.read(1) == b"\n"
 
 
 def _read_header(path: Path) -> str | None:
@@ -86,7 +159,7 @@ def read_data_file(feed: Feed, path: Path) -> ParsedFile:
     empty = ParsedFile(feed, path, None, 0, np.empty(0, dtype=np.int64))
     if path.stat().st_size == 0:
         return empty  # no header, no data: an empty file
-    encoding = _check_utf8(path)
+    encoding = _check_bytes(path, feed.column_names)
     if encoding:
         empty.problems.append(encoding)
         return empty
@@ -143,5 +216,18 @@ def read_data_file(feed: Feed, path: Path) -> ParsedFile:
             )
             table = table.filter(keep)
             line_numbers = np.delete(line_numbers, blank_idx)
+    if not _ends_in_newline(path):
+        problems.append(Problem(CheckKind.FORMAT, path.name,
+                                "the last line does not end in \\n or \\r\\n (file cut short?)",
+                                total + 1))
     problems.sort(key=lambda p: p.line or 0)
     return ParsedFile(feed, path, table, total, line_numbers, problems)
+
+
+def canonical_timestamps(feed: Feed, table: pa.Table) -> pa.Table:
+    """``table`` with every checked timestamp written ``...Z`` (``+00:00`` is the same UTC)."""
+    for i, col in enumerate(feed.columns):
+        if col.type is ColumnType.TIMESTAMP:
+            text = pc.replace_substring_regex(table.column(i), r"\+00:00$", "Z")
+            table = table.set_column(i, col.name, text)
+    return table

@@ -20,7 +20,7 @@ from cistrade_core.gmp import checks
 from cistrade_core.gmp.alerts import Alert, send_alert
 from cistrade_core.gmp.control import ControlFile, ControlFileError, read_control_file
 from cistrade_core.gmp.outcome import FeedOutcome, FeedStatus
-from cistrade_core.gmp.parse import ParsedFile, read_data_file
+from cistrade_core.gmp.parse import ParsedFile, canonical_timestamps, read_data_file
 from cistrade_core.gmp.problems import CheckKind, Problem, summarise
 from cistrade_core.gmp.schedule import missing_deadline
 from cistrade_core.monitoring.gmp_metrics import feed_step
@@ -175,7 +175,7 @@ class GmpLoad:
         target = self.stage_dir(day) / f"{feed.name}.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(".parquet.tmp")
-        pq.write_table(parsed.table, tmp, compression="zstd")
+        pq.write_table(canonical_timestamps(feed, parsed.table), tmp, compression="zstd")
         tmp.replace(target)
 
     def _unstage(self, feed: Feed, day: date) -> None:

@@ -5,7 +5,8 @@ Two schemas per feed, run lazily so every failing value is reported:
 * the *format* schema checks that each value has its column's type
   (char length, integer, real date, ISO-8601 UTC timestamp);
 * the *quality* schema checks the contract's rules: not null, unique, patterns,
-  allowed values, ranges, LEI check digits and references to the same day's feeds.
+  allowed values, ranges, LEI check digits, references to the same day's feeds
+  and columns that must differ from another column of the same line.
 
 Both work on text columns, as parsed; typed casting happens at load.
 """
@@ -100,6 +101,20 @@ def rule_checks(col: Column, references: Mapping[str, Collection[str]]) -> list[
     return checks
 
 
+def row_checks(feed: Feed) -> dict[str, pa.Check]:
+    """Checks comparing two columns of one line, by the column they are about."""
+    return {
+        c.name: pa.Check(
+            lambda df, col=c.name, other=c.differs_from: df[col].isna() | (df[col] != df[other]),
+            error=f"must differ from {c.differs_from} of the same line")
+        for c in feed.columns if c.differs_from
+    }
+
+
+#: Key of a quality schema's metadata: the column each row check is about, by its error.
+ROW_CHECK_COLUMNS = "row_check_columns"
+
+
 def format_schema(feed: Feed) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(
         {c.name: pa.Column(checks=type_checks(c), nullable=True) for c in feed.columns},
@@ -109,6 +124,7 @@ def format_schema(feed: Feed) -> pa.DataFrameSchema:
 
 def quality_schema(feed: Feed, references: Mapping[str, Collection[str]]) -> pa.DataFrameSchema:
     """The rules of ``feed``; ``references`` maps ``feed.column`` to the values it may take."""
+    rows = row_checks(feed)
     return pa.DataFrameSchema(
         {
             c.name: pa.Column(checks=rule_checks(c, references), nullable=c.nullable,
@@ -118,4 +134,6 @@ def quality_schema(feed: Feed, references: Mapping[str, Collection[str]]) -> pa.
         name=f"{feed.name} quality",
         unique=[list(cols) for cols in feed.unique_together][0] if feed.unique_together else None,
         report_duplicates="all",
+        checks=list(rows.values()),
+        metadata={ROW_CHECK_COLUMNS: {check.error: column for column, check in rows.items()}},
     )

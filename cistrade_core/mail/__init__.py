@@ -1,4 +1,7 @@
-"""Outgoing mail (with a retry spool) and the local file-storing SMTP server."""
+"""Outgoing mail, with a retry spool.
+
+The local file-storing SMTP server of demos and tests is :mod:`cistrade_dev.smtp_server`.
+"""
 
 from cistrade_core.mail.sender import MailResult, build_message, flush_spool, send_mail
 

@@ -3,6 +3,11 @@
 Turns Airflow connections and Variables into :mod:`cistrade_core` settings and
 builds the failure notifier. The library itself never imports Airflow; the DAG
 files import this package (the plugins folder is on Airflow's ``sys.path``).
+
+The rest of the glue, one module per concern: :mod:`~cistrade_airflow.assets` (the
+Asset of a warehouse table), :mod:`~cistrade_airflow.warehouse` (the warehouse
+connection every DAG uses), :mod:`~cistrade_airflow.gmp` (the GMP load) and
+:mod:`~cistrade_airflow.fx` (the FX rates).
 """
 
 from __future__ import annotations

@@ -1,4 +1,10 @@
-"""Airflow Assets for warehouse tables, shared by producing and consuming DAGs."""
+"""Airflow Assets of warehouse tables, shared by producing and consuming DAGs.
+
+Every Asset of the platform is a warehouse table, named ``<schema>.<table>`` (e.g.
+``gmp_cis.gmp_cis_sta_dly_currency``, ``gmp_cis.cis_fx_rate``) with the URI
+``cistrade://warehouse/<schema>/<table>``; report definitions name the Assets they
+follow the same way (``schedule.assets``).
+"""
 
 from __future__ import annotations
 

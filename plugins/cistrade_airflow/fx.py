@@ -17,7 +17,6 @@ log = logging.getLogger(__name__)
 
 CONN_IDS = {"bloomberg": "bloomberg_default", "reuters": "reuters_default"}
 MARKET_DATA_RECIPIENTS_VARIABLE = "cistrade_market_data_recipients"
-ASSET_URI = "cistrade://warehouse/gmp_cis/cis_fx_rate"
 
 
 def provider_endpoints() -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Airflow glue of the warehouse: the engine's connection comes from an Airflow connection.
+"""Airflow glue of the warehouse, shared by every DAG: the engine's connection comes from an
+Airflow connection.
 
 ``CISTRADE_WAREHOUSE`` picks the engine, as on the command line. For ``hive`` the
 connection is ``hiveserver2_default`` through the Hive provider's
@@ -42,12 +43,3 @@ def warehouse_from_airflow(settings=None):
     from cistrade_core.warehouse import get_warehouse
 
     return get_warehouse(settings, connect=connection_factory())
-
-
-def gmp_load_from_airflow():
-    """A :class:`cistrade_core.gmp.pipeline.GmpLoad` with settings and warehouse from Airflow."""
-    from cistrade_airflow import settings_from_airflow
-    from cistrade_core.gmp.pipeline import GmpLoad
-
-    settings = settings_from_airflow()
-    return GmpLoad(settings, warehouse_from_airflow(settings))

@@ -6,7 +6,7 @@ CREATE TABLE IF NOT EXISTS gmp_cis.gmp_cis_sta_dly_currency (
     business_date DATE NOT NULL,
     currency_code VARCHAR NOT NULL,  -- char(3): ISO 4217 alphabetic code
     currency_name VARCHAR NOT NULL,  -- string: currency name
-    numeric_code VARCHAR,  -- char(3): ISO 4217 numeric code
+    numeric_code VARCHAR NOT NULL,  -- char(3): ISO 4217 numeric code
     minor_units INTEGER,  -- int: decimal places, empty for e.g. XAU
     is_active VARCHAR NOT NULL  -- char(1): Y or N
 );
@@ -17,8 +17,8 @@ CREATE OR REPLACE VIEW gmp_cis.gmp_cis_sta_dly_currency_current AS
 CREATE TABLE IF NOT EXISTS gmp_cis.gmp_cis_sta_dly_country (
     business_date DATE NOT NULL,
     country_code VARCHAR NOT NULL,  -- char(2): ISO 3166-1 alpha-2 code
-    country_code3 VARCHAR,  -- char(3): ISO 3166-1 alpha-3 code
-    numeric_code VARCHAR,  -- char(3): ISO 3166-1 numeric code
+    country_code3 VARCHAR NOT NULL,  -- char(3): ISO 3166-1 alpha-3 code
+    numeric_code VARCHAR NOT NULL,  -- char(3): ISO 3166-1 numeric code
     country_name VARCHAR NOT NULL,  -- string: country name
     currency_code VARCHAR,  -- char(3): main currency
     region VARCHAR  -- string: region, may be empty
@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS gmp_cis.gmp_cis_sta_dly_counterparty (
     counterparty_type VARCHAR NOT NULL,  -- string: kind of entity
     parent_id VARCHAR,  -- string: parent counterparty, may be empty
     status VARCHAR NOT NULL,  -- string: lifecycle status
-    updated_at TIMESTAMP  -- timestamp: last change in GMP (UTC)
+    updated_at TIMESTAMP NOT NULL  -- timestamp: last change in GMP (UTC)
 );
 CREATE OR REPLACE VIEW gmp_cis.gmp_cis_sta_dly_counterparty_current AS
     SELECT * FROM gmp_cis.gmp_cis_sta_dly_counterparty

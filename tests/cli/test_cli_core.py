@@ -113,7 +113,7 @@ def test_workflow_from_the_command_line(cli):
 
 
 def test_command_mail_goes_to_the_configured_server(cli, smtp_server):
-    from cistrade_core.mail.server import read_outbox
+    from cistrade_dev.smtp_server import read_outbox
 
     cli.as_user("maker1")
     cli("portfolio", "create", "M-01", "--name", "Mail", "--currency", "USD", "--owner", "o",

@@ -10,7 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cistrade_core.cli import main
-from cistrade_core.gmp.generate import FAULTS
+from cistrade_dev.gmp_samples import FAULTS
 from tests.gmp.conftest import DAY, PREVIOUS_DAY, SCALE
 
 

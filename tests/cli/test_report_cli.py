@@ -3,7 +3,7 @@
 from click.testing import CliRunner
 
 from cistrade_core.cli import main
-from cistrade_core.mail.server import read_outbox
+from cistrade_dev.smtp_server import read_outbox
 
 
 def cli(*args: str):

@@ -76,3 +76,26 @@ def test_dag_files_import_no_heavy_library_at_top_level(dag_file, airflow_db):
     assert out.returncode == 0, out.stderr[-2000:]
     heavy = [line for line in out.stdout.splitlines() if line.startswith("HEAVY=")]
     assert heavy == ["HEAVY="], out.stdout
+
+
+def test_every_asset_is_a_warehouse_table_named_one_way(dagbag):
+    """Produced and consumed Assets alike: ``<schema>.<table>``, ``cistrade://warehouse/...``."""
+    from airflow.sdk import Asset
+
+    def flatten(condition) -> list:
+        if isinstance(condition, Asset):
+            return [condition]
+        return [a for part in getattr(condition, "objects", ()) for a in flatten(part)]
+
+    produced, consumed = set(), set()
+    for dag in dagbag.dags.values():
+        schedule = flatten(getattr(dag.timetable, "asset_condition", None))
+        outlets = [a for t in dag.tasks for a in t.outlets]
+        for asset in schedule + outlets:
+            schema, table = asset.name.split(".")
+            assert asset.uri == f"cistrade://warehouse/{schema}/{table}", (dag.dag_id, asset)
+        consumed |= {a.name for a in schedule}
+        produced |= {a.name for a in outlets}
+    assert {"gmp_cis.gmp_cis_sta_dly_currency", "gmp_cis.cis_fx_rate",
+            "gmp_cis.cis_notification"} <= produced
+    assert consumed and consumed <= produced

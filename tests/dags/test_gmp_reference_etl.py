@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from cistrade_core.feeds import FEEDS, get_feed
-from cistrade_core.gmp.generate import generate_drop
-from cistrade_core.mail.server import read_outbox
+from cistrade_dev.gmp_samples import generate_drop
+from cistrade_dev.smtp_server import read_outbox
 from tests.gmp.conftest import DAY, PREVIOUS_DAY, SCALE
 
 #: The run that processes business date DAY (03:00 London on the next day).
@@ -83,3 +83,12 @@ def test_a_good_day_loads_through_airflow_and_rerunning_it_is_idempotent(gmp_dag
     assert str(rerun.state) == "success"
     assert warehouse.table_counts() == counts
     assert read_outbox(smtp_server.outbox) == []
+
+
+def test_a_missing_feed_is_waited_for_until_the_dag_timeout(gmp_dag):
+    from datetime import timedelta
+
+    for feed in FEEDS:
+        sensor = gmp_dag.get_task(f"wait_{feed}")
+        # it keeps poking after the missing-file alert (an hour late), until its timeout
+        assert timedelta(hours=1) < timedelta(seconds=sensor.timeout) < timedelta(days=1)

@@ -45,9 +45,9 @@ def test_dag_run_sends_queued_mail_and_reminders(dag, smtp_server, settings, cor
     from cistrade_core.audit import log as audit_log
     from cistrade_core.clock import utcnow
     from cistrade_core.config import get_settings
-    from cistrade_core.mail.server import read_outbox
     from cistrade_core.notify import notifications
     from cistrade_core.services import open_core
+    from cistrade_dev.smtp_server import read_outbox
 
     shutil.copy(core_seed.template, settings.warehouse_path)
     now = utcnow()

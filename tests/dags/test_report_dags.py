@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from cistrade_core.gmp.generate import generate_drop
 from cistrade_core.gmp.pipeline import GmpLoad
-from cistrade_core.mail.server import read_outbox
 from cistrade_core.reports.definition import load_all
+from cistrade_dev.gmp_samples import generate_drop
+from cistrade_dev.smtp_server import read_outbox
 from tests.gmp.conftest import DAY, SCALE
 
 

@@ -27,3 +27,12 @@ def test_file_names_follow_the_contract():
     assert feed.data_file_name(date(2026, 11, 27)) == "gmp_cis_sta_dly_calendar_20261127.csv"
     assert feed.control_file_name(date(2026, 11, 27)) == "gmp_cis_sta_dly_calendar_20261127.ctl"
     assert feed.table == "gmp_cis_sta_dly_calendar"
+
+
+def test_the_four_feeds_and_no_other():
+    import pytest
+
+    assert list(FEEDS) == ["currency", "country", "calendar", "counterparty"]
+    with pytest.raises(KeyError, match="unknown feed 'fx'; known feeds: currency, country, "
+                                       "calendar, counterparty"):
+        get_feed("fx")

@@ -12,7 +12,7 @@ import pytest
 from cistrade_core.fx.pairs import CURRENCIES
 from cistrade_core.fx.providers import ProviderEndpoint, RetryPolicy
 from cistrade_core.fx.settings import FxSettings
-from cistrade_core.fx.simulator import MarketDataSimulator
+from cistrade_dev.fx_simulator import MarketDataSimulator
 
 #: Keys unlike anything else in the code, so a leak is easy to find.
 KEYS = {"bloomberg": "bbg-KEY-7f3a9c0d5e", "reuters": "rtr-KEY-52e1b8aa91"}
@@ -98,7 +98,7 @@ def mail_settings(smtp_server):
 
 def alert_mails(smtp_server) -> dict[str, list]:
     """Received FX alert mails by kind (``fallback``, ``outage``, ...)."""
-    from cistrade_core.mail.server import read_outbox
+    from cistrade_dev.smtp_server import read_outbox
 
     out: dict[str, list] = {}
     for msg in read_outbox(smtp_server.outbox):

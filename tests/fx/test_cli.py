@@ -13,7 +13,7 @@ import requests
 from click.testing import CliRunner
 
 from cistrade_core.cli import main
-from cistrade_core.mail.server import free_port
+from cistrade_dev.smtp_server import free_port
 
 from .conftest import KEYS, alert_mails
 

@@ -14,7 +14,7 @@ from cistrade_core.fx.load import FxLoader, run_load
 from cistrade_core.fx.models import utcnow
 from cistrade_core.fx.pairs import BLOOMBERG_PAIRS, REUTERS_PAIRS
 from cistrade_core.mail.sender import pending
-from cistrade_core.mail.server import free_port
+from cistrade_dev.smtp_server import free_port
 
 from .conftest import KEYS, alert_mails
 

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from cistrade_core.fx.providers import make_client
-from cistrade_core.fx.simulator import Fault, MarketDataSimulator, parse_fault, set_remote_fault
+from cistrade_dev.fx_simulator import Fault, MarketDataSimulator, parse_fault, set_remote_fault
 
 from .conftest import FAST_RETRY
 

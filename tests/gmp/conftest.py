@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from cistrade_core.gmp.generate import generate_drop
 from cistrade_core.gmp.pipeline import GmpLoad
+from cistrade_dev.gmp_samples import generate_drop
 
 #: Business dates used throughout: a good day, then the day under test.
 PREVIOUS_DAY = date(2026, 11, 26)

@@ -44,3 +44,46 @@ def test_business_date_and_missing_deadline_follow_london_time():
     assert missing_deadline(date(2026, 7, 1), "Europe/London") == \
         datetime(2026, 7, 2, 2, 0, tzinfo=UTC)
     assert missing_deadline(DAY, "Europe/London") == datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
+
+
+def parsed_lines(data_lines: int):
+    from pathlib import Path
+
+    import numpy as np
+
+    from cistrade_core.feeds import get_feed
+    from cistrade_core.gmp.parse import ParsedFile
+
+    return ParsedFile(get_feed("currency"), Path("gmp_cis_sta_dly_currency_20261127.csv"), None,
+                      data_lines, np.arange(2, data_lines + 2))
+
+
+def test_data_lines_must_equal_the_control_row_count():
+    from cistrade_core.gmp.checks import check_control_count
+    from cistrade_core.gmp.problems import CheckKind
+
+    control = ControlFile("currency", DAY, 180, datetime(2026, 11, 28, 2, tzinfo=UTC))
+    assert check_control_count(parsed_lines(180), control) == []
+    for lines in (176, 181):
+        [problem] = check_control_count(parsed_lines(lines), control)
+        assert problem.kind is CheckKind.ROW_COUNT_CONTROL
+        assert str(problem) == (f"gmp_cis_sta_dly_currency_20261127.csv: {lines} data lines but "
+                                "the control file says 180")
+
+
+@pytest.mark.parametrize(("rows", "previous", "held"), [
+    (110, 100, False), (90, 100, False), (7_000, 7_000, False), (5, None, False),
+    (111, 100, True), (89, 100, True), (5_250, 7_000, True),
+])
+def test_more_than_ten_percent_against_the_last_loaded_day_is_a_row_count_change(
+        rows, previous, held):
+    from cistrade_core.gmp.checks import check_row_count_change
+    from cistrade_core.gmp.problems import CheckKind
+
+    problems = check_row_count_change(parsed_lines(rows), rows, previous)
+    assert bool(problems) is held
+    if held:
+        [problem] = problems
+        assert problem.kind is CheckKind.ROW_COUNT_CHANGE
+        assert f"{rows:,} rows against {previous:,} on the last loaded day" in problem.message
+        assert "tolerance ±10%" in problem.message

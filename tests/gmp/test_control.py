@@ -37,3 +37,79 @@ def test_bad_control_files_are_located(tmp_path, text, expected):
         read_control_file(write(tmp_path, text), "currency", DAY)
     assert expected in str(err.value)
     assert str(err.value).startswith("gmp_cis_sta_dly_currency_20261127.ctl")
+
+
+HEAD = "feed|business_date|row_count|extract_timestamp"
+GOOD = "currency|20261127|180|2026-11-28T02:00:07Z"
+
+
+def problem_of(tmp_path, text: str):
+    """The located problem of a control file that must be refused."""
+    with pytest.raises(ControlFileError) as err:
+        read_control_file(write(tmp_path, text), "currency", DAY)
+    return err.value.problem
+
+
+def fields(**values: str) -> str:
+    row = dict(zip(HEAD.split("|"), GOOD.split("|"), strict=True)) | values
+    return f"{HEAD}\n{'|'.join(row.values())}\n"
+
+
+def test_control_file_is_one_header_line_and_one_data_line(tmp_path):
+    for text in (f"{HEAD}\n{GOOD}\n", f"{HEAD}\r\n{GOOD}\r\n", f"{HEAD}\n{GOOD}",
+                 f"\ufeff{HEAD}\n{GOOD}\n"):
+        assert read_control_file(write(tmp_path, text), "currency", DAY).row_count == 180
+    for text, found in ((f"{HEAD}\n", 1), (f"{HEAD}\n\n{GOOD}\n", 3), (f"{HEAD}\n{GOOD}\n\n", 3),
+                        (f"{HEAD}\n{GOOD}\n{GOOD}\n", 3), ("", 0)):
+        problem = problem_of(tmp_path, text)
+        assert problem.message == f"expected a header line and one data line, found {found} lines"
+    problem = problem_of(tmp_path, f"{HEAD.replace('|', ',')}\n{GOOD}\n")
+    assert (problem.line, problem.message) == (1, f"header must be {HEAD}")
+    problem = problem_of(tmp_path, f"{HEAD}\n{GOOD}|extra\n")
+    assert (problem.line, problem.message) == (2, "expected 4 fields, found 5")
+
+
+def test_feed_must_agree_with_the_file_name(tmp_path):
+    assert read_control_file(write(tmp_path, fields(feed="currency")), "currency", DAY).feed == \
+        "currency"
+    for wrong in ("country", "Currency", ""):
+        problem = problem_of(tmp_path, fields(feed=wrong))
+        assert (problem.line, problem.column, problem.value) == (2, "feed", wrong)
+        assert problem.message == "feed must be 'currency'"
+
+
+def test_business_date_is_yyyymmdd_and_agrees_with_the_file_name(tmp_path):
+    path = write(tmp_path, fields(business_date="20261127"))
+    assert read_control_file(path, "currency", DAY).business_date == DAY
+    for wrong in ("2026-11-27", "2026112", "202611270", "20261131", " 20261127"):
+        problem = problem_of(tmp_path, fields(business_date=wrong))
+        assert (problem.line, problem.column, problem.value) == (2, "business_date", wrong)
+        assert problem.message == "business_date must be YYYYMMDD"
+    problem = problem_of(tmp_path, fields(business_date="20261126"))
+    assert (problem.column, problem.message) == ("business_date", "business_date must be 20261127")
+
+
+def test_row_count_is_a_non_negative_whole_number(tmp_path):
+    for count in ("0", "7", "100000"):
+        path = write(tmp_path, fields(row_count=count))
+        assert read_control_file(path, "currency", DAY).row_count == int(count)
+    for wrong in ("-1", "+5", " 5", "1.0", "1e3", "", "²", "١٢"):
+        problem = problem_of(tmp_path, fields(row_count=wrong))
+        assert (problem.line, problem.column, problem.value) == (2, "row_count", wrong)
+        assert problem.message == "row_count must be a whole number"
+
+
+def test_extract_timestamp_is_iso8601_utc(tmp_path):
+    for text, expected in (
+            ("2026-11-28T02:00:07Z", datetime(2026, 11, 28, 2, 0, 7, tzinfo=UTC)),
+            ("2026-11-28T02:00:07.250Z", datetime(2026, 11, 28, 2, 0, 7, 250000, tzinfo=UTC)),
+            ("2026-11-28T02:00:07+00:00", datetime(2026, 11, 28, 2, 0, 7, tzinfo=UTC))):
+        path = write(tmp_path, fields(extract_timestamp=text))
+        assert read_control_file(path, "currency", DAY).extract_timestamp == expected
+    for wrong in ("2026-11-28T02:00:07", "2026-11-28T03:00:07+01:00", "2026-11-28 02:00:07Z",
+                  "20261128T020007Z", "2026-11-28T02:00Z", "2026-11-31T02:00:07Z",
+                  "2026-11-28T02:00:07Z ", "28/11/2026 02:00"):
+        problem = problem_of(tmp_path, fields(extract_timestamp=wrong))
+        assert (problem.line, problem.column, problem.value) == (2, "extract_timestamp", wrong)
+        assert problem.message == ("extract_timestamp must be ISO-8601 UTC, "
+                                   "e.g. 2026-11-28T02:00:07Z")

@@ -50,3 +50,12 @@ def test_an_unreadable_file_is_reported_not_run(settings, drop):
     result = run_suite("country", DAY, settings)
     assert not result.ran
     assert "header must be exactly" in result.note
+
+
+def test_a_data_file_without_its_control_file_is_not_read(settings, drop):
+    drop(DAY, fault="missing")  # the counterparty data file is there, its control file is not
+    result = run_suite("counterparty", DAY, settings)
+    assert not result.ran and not result.success
+    assert result.note == "gmp_cis_sta_dly_counterparty_20261127.ctl is not in the landing " \
+                          "directory yet"
+    assert run_suite("currency", DAY, settings).ran

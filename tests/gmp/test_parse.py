@@ -25,7 +25,7 @@ def test_bom_and_crlf_are_accepted_and_empty_fields_are_null(tmp_path):
 def test_every_wrong_field_count_and_blank_line_is_reported_with_its_line(tmp_path):
     body = [HEADER, "USD|US Dollar|840|2|Y", "EUR|Euro|978|2", "", "GBP|Pound|826|2|Y|x",
             "JPY|Yen|392|0|Y"]
-    parsed = read_data_file(CURRENCY, write(tmp_path, "\n".join(body).encode()))
+    parsed = read_data_file(CURRENCY, write(tmp_path, ("\n".join(body) + "\n").encode()))
     assert [(p.line, p.message) for p in parsed.problems] == [
         (3, "expected 5 fields separated by '|', found 4"),
         (4, "blank line (expected 5 fields)"),
@@ -55,3 +55,103 @@ def test_header_only_and_zero_byte_files_have_no_data_lines(tmp_path):
     assert read_data_file(CURRENCY, write(tmp_path, (HEADER + "\n").encode())).data_lines == 0
     zero = read_data_file(CURRENCY, write(tmp_path, b""))
     assert zero.data_lines == 0 and zero.ok and zero.table is None
+
+
+def test_utf8_text_is_read_and_a_bad_byte_is_located_by_line_character_and_column(tmp_path):
+    good = (HEADER + "\nXOF|Franc CFA – Côte d’Ivoire|952|0|Y\n").encode()
+    parsed = read_data_file(CURRENCY, write(tmp_path, good))
+    assert parsed.ok and parsed.table.column("currency_name")[0].as_py() == \
+        "Franc CFA – Côte d’Ivoire"
+    bad = (HEADER + "\nXOF|Fr€nc ").encode() + b"\xe9" + b"|952|0|Y\n"
+    [problem] = read_data_file(CURRENCY, write(tmp_path, bad)).problems
+    assert (problem.line, problem.column) == (2, "currency_name")
+    assert problem.message == "invalid UTF-8 byte 0xe9 at character 11"
+    assert str(problem) == ("gmp_cis_sta_dly_currency_20261127.csv line 2, column "
+                            "currency_name: invalid UTF-8 byte 0xe9 at character 11")
+
+
+def test_a_utf8_bom_is_ignored_but_a_utf16_file_is_not_utf8(tmp_path):
+    row = "USD|US Dollar|840|2|Y\n"
+    with_bom = read_data_file(CURRENCY, write(tmp_path, ("\ufeff" + HEADER + "\n" + row).encode()))
+    assert with_bom.ok and with_bom.table.column_names[0] == "currency_code"
+    assert with_bom.table.column("currency_code").to_pylist() == ["USD"]
+    utf16 = read_data_file(CURRENCY, write(tmp_path, (HEADER + "\n" + row).encode("utf-16")))
+    [problem] = utf16.problems
+    assert (problem.line, problem.column, problem.message) == (
+        1, "currency_code", "invalid UTF-8 byte 0xff at character 1")
+
+
+def test_lines_end_in_lf_or_crlf(tmp_path):
+    rows = ["USD|US Dollar|840|2|Y", "EUR|Euro|978|2|Y", "JPY|Yen|392|0|Y"]
+    for ending in ("\n", "\r\n"):
+        text = ending.join([HEADER, *rows, ""])
+        parsed = read_data_file(CURRENCY, write(tmp_path, text.encode()))
+        assert parsed.ok and parsed.table.column("is_active").to_pylist() == ["Y", "Y", "Y"]
+    mixed = HEADER + "\r\n" + rows[0] + "\n" + rows[1] + "\r\n" + rows[2] + "\n"
+    assert read_data_file(CURRENCY, write(tmp_path, mixed.encode())).ok
+
+    bare_cr = HEADER + "\n" + rows[0] + "\n" + "EUR|Euro\r|978|2|Y\n"
+    [problem] = read_data_file(CURRENCY, write(tmp_path, bare_cr.encode())).problems
+    assert (problem.line, problem.column) == (3, "currency_name")
+    assert problem.message == ("carriage return without a line feed at character 9 "
+                               "(lines end in \\n or \\r\\n)")
+    old_mac = "\r".join([HEADER, *rows, ""])
+    [problem] = read_data_file(CURRENCY, write(tmp_path, old_mac.encode())).problems
+    assert (problem.line, problem.column) == (1, "is_active")
+    assert problem.message.startswith(
+        f"carriage return without a line feed at character {len(HEADER) + 1} ")
+
+    cut = "\n".join([HEADER, *rows])  # the last line has lost its line end
+    parsed = read_data_file(CURRENCY, write(tmp_path, cut.encode()))
+    [problem] = parsed.problems
+    assert (problem.line, problem.message) == (
+        4, "the last line does not end in \\n or \\r\\n (file cut short?)")
+    assert str(problem).startswith("gmp_cis_sta_dly_currency_20261127.csv line 4: ")
+
+
+def test_chunk_boundaries_change_nothing(tmp_path, monkeypatch):
+    """CRLF pairs and multi-byte characters split across read chunks are still whole."""
+    from cistrade_core.gmp import parse
+
+    good = (HEADER + "\r\nXOF|Côte d’Ivoire €|952|0|Y\r\nEUR|Euro|978|2|Y\r\n").encode()
+    bad = (HEADER + "\nXOF|Côte d’Ivoire €|952|0|Y\nEUR|Eu\rro|978|2|Y\n").encode()
+    for size in range(1, 9):
+        monkeypatch.setattr(parse, "_CHUNK", size)
+        assert read_data_file(CURRENCY, write(tmp_path, good)).ok, size
+        [problem] = read_data_file(CURRENCY, write(tmp_path, bad)).problems
+        assert (problem.line, problem.column, problem.message) == (
+            3, "currency_name", "carriage return without a line feed at character 7 "
+            "(lines end in \\n or \\r\\n)"), size
+        cut = read_data_file(CURRENCY, write(tmp_path, good[:good.index("€".encode()) + 2]))
+        [problem] = cut.problems
+        assert (problem.line, problem.column, problem.message) == (
+            2, "currency_name", "file ends inside a UTF-8 character"), size
+
+
+def test_fields_are_split_on_pipes_only_and_quotes_are_data(tmp_path):
+    data = (HEADER + '\nUSD|"US Dollar"|840|2|Y\nEUR|Euro, \'single\'|978|2|Y\n').encode()
+    parsed = read_data_file(CURRENCY, write(tmp_path, data))
+    assert parsed.ok
+    assert parsed.table.column("currency_name").to_pylist() == ['"US Dollar"', "Euro, 'single'"]
+    quoted_pipe = (HEADER + '\nUSD|"US|Dollar"|840|2|Y\n').encode()
+    [problem] = read_data_file(CURRENCY, write(tmp_path, quoted_pipe)).problems
+    assert (problem.line, problem.message) == (2, "expected 5 fields separated by '|', found 6")
+
+
+def test_the_header_is_exactly_the_column_names_in_order(tmp_path):
+    row = "\nUSD|US Dollar|840|2|Y\n"
+    assert read_data_file(CURRENCY, write(tmp_path, (HEADER + row).encode())).ok
+    names = CURRENCY.column_names
+    for header in ("|".join([names[1], names[0], *names[2:]]), HEADER.upper(), HEADER + " ",
+                   HEADER + "|extra", HEADER.replace("|", ",")):
+        [problem] = read_data_file(CURRENCY, write(tmp_path, (header + row).encode())).problems
+        assert (problem.line, problem.value) == (1, header)
+        assert problem.message == f"header must be exactly {HEADER!r}"
+
+
+def test_only_an_empty_field_is_null(tmp_path):
+    data = (HEADER + "\nXAU|Gold|959||Y\nXAG|Silver|961| |Y\nXPT|NULL|962|NULL|Y\n").encode()
+    parsed = read_data_file(CURRENCY, write(tmp_path, data))
+    assert parsed.ok
+    assert parsed.table.column("minor_units").to_pylist() == [None, " ", "NULL"]
+    assert parsed.table.column("currency_name").to_pylist() == ["Gold", "Silver", "NULL"]

@@ -8,11 +8,11 @@ import pytest
 
 from cistrade_core.config import SmtpSettings
 from cistrade_core.feeds import FEEDS, get_feed
-from cistrade_core.gmp.generate import FAULTS
 from cistrade_core.gmp.outcome import FeedStatus
 from cistrade_core.gmp.pipeline import GmpLoad
 from cistrade_core.gmp.problems import CheckKind
-from cistrade_core.mail.server import free_port, read_outbox
+from cistrade_dev.gmp_samples import FAULTS
+from cistrade_dev.smtp_server import free_port, read_outbox
 from tests.gmp.conftest import DAY, PREVIOUS_DAY
 
 
@@ -74,6 +74,8 @@ FAULT_MESSAGES = {
     "orphan-reference": "column country_code: must exist in country.country_code of the same "
                         "business day (value 'ZZ')",
     "unknown-parent": "column parent_id: must exist in counterparty.counterparty_id",
+    "self-parent": "column parent_id: must differ from counterparty_id of the same line",
+    "cut-last-line": "the last line does not end in \\n or \\r\\n (file cut short?)",
 }
 
 
@@ -204,3 +206,57 @@ def test_an_older_extract_than_the_last_loaded_one_is_rejected(gmp, drop, settin
     assert outcome.status is FeedStatus.REJECTED
     assert "extract is older than the last loaded one" in outcome.reason
     assert isinstance(ctl, ControlFile)
+
+
+def test_a_held_feed_is_not_loaded_without_the_override(gmp, drop, warehouse):
+    from cistrade_core.gmp.pipeline import FeedNotReady
+
+    drop(PREVIOUS_DAY)
+    gmp.run_day(PREVIOUS_DAY)
+    drop(DAY, fault="row-count-change")
+    assert {o.feed: o for o in gmp.run_day(DAY)}["counterparty"].status is FeedStatus.HELD
+    with pytest.raises(FeedNotReady, match="has not passed its checks \\(held: "):
+        gmp.load("counterparty", DAY)
+    [again] = gmp.run_day(DAY, feeds=["counterparty"])  # a re-run without the override
+    assert again.status is FeedStatus.HELD
+    assert current_day(warehouse, "counterparty") == [PREVIOUS_DAY]
+    assert [r.status for r in warehouse.load_history(DAY, DAY, "counterparty")] == [
+        "held", "held"]
+
+
+def test_a_load_that_fails_half_way_leaves_nothing_partial(gmp, drop, warehouse):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    drop(PREVIOUS_DAY)
+    gmp.run_day(PREVIOUS_DAY, feeds=["currency"])
+    before = snapshot(warehouse, "currency")
+    drop(DAY)
+    assert gmp.validate("currency", DAY).status is FeedStatus.VALIDATED
+    staged = gmp.stage_dir(DAY) / "currency.parquet"
+    table = pq.read_table(staged)
+    units = table.column("minor_units").to_pylist()
+    units[-1] = "not a number"  # the last row cannot be written: the load fails there
+    pq.write_table(table.set_column(3, "minor_units", pa.array(units, pa.string())), staged)
+    with pytest.raises(Exception, match="not a number"):
+        gmp.load("currency", DAY)
+    assert snapshot(warehouse, "currency") == before
+    assert current_day(warehouse, "currency") == [PREVIOUS_DAY]
+    assert warehouse.load_history(DAY, DAY, "currency") == []
+
+
+def test_utc_written_as_plus_zero_loads_the_same_tables_as_z(gmp, drop, warehouse, settings):
+    import pyarrow.parquet as pq
+
+    drop(DAY)
+    gmp.run_day(DAY, feeds=["currency", "country", "counterparty"])
+    as_z = snapshot(warehouse, "counterparty")
+    path = settings.landing_dir / get_feed("counterparty").data_file_name(DAY)
+    text = path.read_text()
+    assert text.count("Z\n") == text.count("\n") - 1
+    path.write_text(text.replace("Z\n", "+00:00\n"))
+    [outcome] = gmp.run_day(DAY, feeds=["counterparty"])
+    assert outcome.status is FeedStatus.LOADED
+    assert snapshot(warehouse, "counterparty") == as_z
+    staged = pq.read_table(gmp.stage_dir(DAY) / "counterparty.parquet", columns=["updated_at"])
+    assert all(ts.endswith("Z") for ts in staged.column(0).to_pylist())  # what every engine reads

@@ -111,3 +111,133 @@ def test_calendar_code_and_date_together_are_unique():
     problems = run("calendar", rows)
     assert {p.line for p in problems} == {2, 3}
     assert all("duplicate key calendar_code + holiday_date" in p.message for p in problems)
+
+
+#: A second valid row per feed, with other keys, so a file has a line 2 and a line 3.
+OTHER = {
+    "currency": dict(GOOD["currency"], currency_code="EUR", currency_name="Euro",
+                     numeric_code="978"),
+    "country": {"country_code": "US", "country_code3": "USA", "numeric_code": "840",
+                "country_name": "United States", "currency_code": "USD", "region": None},
+    "calendar": {"calendar_code": "GB", "holiday_date": "2026-12-28",
+                 "holiday_name": "Boxing Day (substitute day)"},
+    "counterparty": dict(GOOD["counterparty"], counterparty_id="CP0000002", lei=None,
+                         short_name=None),
+}
+
+F, Q = CheckKind.FORMAT, CheckKind.DATA_QUALITY
+
+
+def rule(rule_id: str, good: tuple, bad: tuple, kind: CheckKind, message: str):
+    feed_name, column, _ = rule_id.split(".")
+    return pytest.param(feed_name, column, good, bad, kind, message, id=rule_id)
+
+
+#: Each column rule of the contract, word by word: values that pass, values that fail.
+COLUMN_RULES = [
+    rule("currency.currency_code.char3", ("USD",), ("USDX", "US"), F, "must be 3 characters"),
+    rule("currency.currency_code.upper_case", ("USD",), ("usd", "U5D"), Q,
+         "three upper-case letters"),
+    rule("currency.currency_code.not_null", ("USD",), (None,), Q, "must not be empty"),
+    rule("currency.currency_name.not_null", ("US Dollar",), (None,), Q, "must not be empty"),
+    rule("currency.numeric_code.char3", ("840",), ("8400",), F, "must be 3 characters"),
+    rule("currency.numeric_code.three_digits", ("840", "008"), ("84A", "8 4"), Q, "three digits"),
+    rule("currency.numeric_code.not_null", ("840",), (None,), Q, "must not be empty"),
+    rule("currency.minor_units.int", ("2",), ("two", "2.0"), F, "must be a whole number"),
+    rule("currency.minor_units.range", ("0", "4", None), ("5", "-1"), Q, "between 0 and 4"),
+    rule("currency.is_active.char1", ("Y",), ("YES",), F, "must be 1 characters"),
+    rule("currency.is_active.allowed", ("Y", "N"), ("X", "y"), Q, "must be one of Y, N"),
+    rule("currency.is_active.not_null", ("Y",), (None,), Q, "must not be empty"),
+    rule("country.country_code.char2", ("GB",), ("GBR",), F, "must be 2 characters"),
+    rule("country.country_code.upper_case", ("GB",), ("gb", "G1"), Q, "two upper-case letters"),
+    rule("country.country_code.not_null", ("GB",), (None,), Q, "must not be empty"),
+    rule("country.country_code3.char3", ("GBR",), ("GB",), F, "must be 3 characters"),
+    rule("country.country_code3.alpha3", ("GBR",), ("gbr",), Q, "three upper-case letters"),
+    rule("country.country_code3.not_null", ("GBR",), (None,), Q, "must not be empty"),
+    rule("country.numeric_code.char3", ("826",), ("82",), F, "must be 3 characters"),
+    rule("country.numeric_code.three_digits", ("826", "004"), ("82A",), Q, "three digits"),
+    rule("country.numeric_code.not_null", ("826",), (None,), Q, "must not be empty"),
+    rule("country.country_name.not_null", ("United Kingdom",), (None,), Q, "must not be empty"),
+    rule("country.currency_code.char3", ("GBP",), ("GBPX",), F, "must be 3 characters"),
+    rule("country.currency_code.reference", ("GBP", None), ("XYZ",), Q,
+         "must exist in currency.currency_code of the same business day"),
+    rule("country.region.may_be_empty", ("Europe", None), (), Q, "no value fails"),
+    rule("calendar.calendar_code.code", ("GB", "USNY", "TARGET"), ("us-ny", "U"), Q,
+         "upper-case letters or digits"),
+    rule("calendar.calendar_code.not_null", ("GB",), (None,), Q, "must not be empty"),
+    rule("calendar.holiday_date.real_date", ("2026-12-25", "2028-02-29"),
+         ("2026-02-30", "2027-02-29", "25/12/2026", "2026-12-25T00:00:00"), F,
+         "must be a real date YYYY-MM-DD"),
+    rule("calendar.holiday_date.not_null", ("2026-12-25",), (None,), Q, "must not be empty"),
+    rule("calendar.holiday_name.not_null", ("Christmas Day",), (None,), Q, "must not be empty"),
+    rule("counterparty.counterparty_id.not_null", ("CP0000001",), (None,), Q,
+         "must not be empty"),
+    rule("counterparty.lei.char20", ("5493001KJTIIGC8Y1R12",), ("5493001KJTIIGC8Y1R",), F,
+         "must be 20 characters"),
+    rule("counterparty.lei.iso17442", ("5493001KJTIIGC8Y1R12", "7LTWFZYICNSX8D621K86", None),
+         ("5493001kjtiigc8y1r12", "5493001KJTIIGC8Y1RAB"), Q,
+         "18 letters/digits and 2 check digits"),
+    rule("counterparty.lei.mod97", ("5493001KJTIIGC8Y1R12",), ("5493001KJTIIGC8Y1R13",), Q,
+         "LEI check digits are wrong (ISO 7064 MOD 97-10)"),
+    rule("counterparty.legal_name.not_null", ("Atlas Bank plc",), (None,), Q,
+         "must not be empty"),
+    rule("counterparty.short_name.may_be_empty", ("ATLAS", None), (), Q, "no value fails"),
+    rule("counterparty.country_code.char2", ("GB",), ("GBR",), F, "must be 2 characters"),
+    rule("counterparty.country_code.reference", ("GB", "US"), ("ZZ",), Q,
+         "must exist in country.country_code of the same business day"),
+    rule("counterparty.country_code.not_null", ("GB",), (None,), Q, "must not be empty"),
+    rule("counterparty.counterparty_type.allowed",
+         ("BANK", "BROKER", "CORPORATE", "FUND", "SOVEREIGN", "CENTRAL_BANK", "SUPRANATIONAL"),
+         ("HEDGE_FUND", "bank"), Q, "must be one of BANK, BROKER, CORPORATE, FUND, SOVEREIGN, "
+         "CENTRAL_BANK, SUPRANATIONAL"),
+    rule("counterparty.counterparty_type.not_null", ("BANK",), (None,), Q, "must not be empty"),
+    rule("counterparty.parent_id.reference", ("CP0000002", None), ("CP404",), Q,
+         "must exist in counterparty.counterparty_id"),
+    rule("counterparty.parent_id.another", ("CP0000002",), ("CP0000001",), Q,
+         "must differ from counterparty_id of the same line"),
+    rule("counterparty.status.allowed", ("ACTIVE", "INACTIVE", "SUSPENDED"), ("DELETED",), Q,
+         "must be one of ACTIVE, INACTIVE, SUSPENDED"),
+    rule("counterparty.status.not_null", ("ACTIVE",), (None,), Q, "must not be empty"),
+    rule("counterparty.updated_at.iso8601_utc",
+         ("2026-11-27T18:04:11Z", "2026-11-27T18:04:11.250Z", "2026-11-27T18:04:11+00:00"),
+         ("2026-11-27 18:04:11Z", "2026-11-27T18:04:11", "2026-11-27T18:04:11+01:00",
+          "2026-11-27T18:04Z", "2026-02-30T18:04:11Z"), F, "must be an ISO-8601 UTC timestamp"),
+    rule("counterparty.updated_at.not_null", ("2026-11-27T18:04:11Z",), (None,), Q,
+         "must not be empty"),
+]
+
+
+@pytest.mark.parametrize(("feed_name", "column", "good", "bad", "kind", "message"),
+                         COLUMN_RULES)
+def test_column_rule(feed_name, column, good, bad, kind, message):
+    """The value under test is on line 3, after a valid line 2."""
+    file = f"{get_feed(feed_name).table}_20261127.csv"
+    for value in good:
+        assert run(feed_name, [OTHER[feed_name], dict(GOOD[feed_name], **{column: value})]) \
+            == [], f"{column}={value!r} should pass"
+    for value in bad:
+        problems = run(feed_name, [OTHER[feed_name], dict(GOOD[feed_name], **{column: value})])
+        [problem] = [p for p in problems if p.column == column and message in p.message]
+        assert (problem.kind, problem.file, problem.line) == (kind, file, 3), value
+        assert str(problem).startswith(f"{file} line 3, column {column}: ")
+
+
+@pytest.mark.parametrize(("feed_name", "column"), [
+    ("currency", "currency_code"), ("country", "country_code"),
+    ("counterparty", "counterparty_id")])
+def test_unique_column(feed_name, column):
+    assert run(feed_name, [OTHER[feed_name], GOOD[feed_name]]) == []
+    twice = dict(OTHER[feed_name], **{column: GOOD[feed_name][column]})
+    problems = run(feed_name, [twice, GOOD[feed_name]])
+    assert {(p.line, p.column, p.value) for p in problems} == {
+        (2, column, GOOD[feed_name][column]), (3, column, GOOD[feed_name][column])}
+    assert {p.message for p in problems} == {"must be unique (duplicate value)"}
+
+
+def test_every_column_has_a_rule_case():
+    from cistrade_core.feeds import FEEDS
+
+    covered = {(p.values[0], p.values[1]) for p in COLUMN_RULES}
+    assert {(f.name, c.name) for f in FEEDS.values() for c in f.columns} == covered
+    permissions = {p.id for p in COLUMN_RULES if not p.values[3]}  # nothing to refuse
+    assert permissions == {"country.region.may_be_empty", "counterparty.short_name.may_be_empty"}

@@ -3,7 +3,7 @@ from email.message import EmailMessage
 from cistrade_core.config import SmtpSettings
 from cistrade_core.mail import build_message, flush_spool, send_mail
 from cistrade_core.mail.sender import Attachment, pending
-from cistrade_core.mail.server import free_port, read_outbox, start_server
+from cistrade_dev.smtp_server import free_port, read_outbox, start_server
 
 
 def _msg(subject: str = "hello") -> EmailMessage:

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 import yaml
 
-from cistrade_core.mail.server import free_port, start_server
+from cistrade_dev.smtp_server import free_port, start_server
 from tests.monitoring import servers
 from tests.monitoring.demo_day import DemoDay, demo_env
 from tests.monitoring.servers import BIN, REPO, Server, http

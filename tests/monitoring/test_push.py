@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from cistrade_core.mail.server import free_port
 from cistrade_core.monitoring.acl_metrics import LOGIN_SECONDS
 from cistrade_core.monitoring.push import push_measurements
+from cistrade_dev.smtp_server import free_port
 from tests.monitoring.servers import http
 
 

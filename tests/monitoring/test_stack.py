@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from cistrade_core.mail.server import free_port
 from cistrade_core.monitoring.dashboards import panel_queries
+from cistrade_dev.smtp_server import free_port
 from tests.monitoring import servers
 from tests.monitoring.conftest import AIRFLOW_PASSWORD, AIRFLOW_USER, Stack
 from tests.monitoring.servers import BIN, http

@@ -5,9 +5,9 @@ from dataclasses import replace
 from cistrade_core.acl import AclAdmin, SystemActor
 from cistrade_core.config import SmtpSettings, get_settings
 from cistrade_core.mail.sender import pending
-from cistrade_core.mail.server import free_port, read_outbox, start_server
 from cistrade_core.notify import MailKind, Notifier, notifications, render
 from cistrade_core.services import open_core
+from cistrade_dev.smtp_server import free_port, read_outbox, start_server
 
 CHECKERS = ["checker1@example.com", "checker2@example.com", "hybrid@example.com"]
 

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from cistrade_core.audit import AuditFilter
 from cistrade_core.audit import log as audit_log
-from cistrade_core.mail.server import read_outbox
 from cistrade_core.portfolio.reminders import age_text, send_reminders
+from cistrade_dev.smtp_server import read_outbox
 
 
 def test_overdue_changes_are_reminded_once_per_run_key(mail_core, login, clock, smtp_server):

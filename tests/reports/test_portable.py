@@ -7,12 +7,12 @@ from datetime import datetime
 
 import pytest
 
-from cistrade_core.gmp.generate import generate_drop
 from cistrade_core.gmp.pipeline import GmpLoad
-from cistrade_core.mail.server import read_outbox
 from cistrade_core.reports.definition import get_definition
 from cistrade_core.reports.queries import _hours_between
 from cistrade_core.reports.runner import build_report, deliver
+from cistrade_dev.gmp_samples import generate_drop
+from cistrade_dev.smtp_server import read_outbox
 from tests.gmp.conftest import DAY, SCALE
 from tests.kudu_on_duckdb import KuduOnDuckDB
 

@@ -10,11 +10,11 @@ from dataclasses import replace
 import pytest
 
 from cistrade_core.config import SmtpSettings
-from cistrade_core.gmp.generate import generate_drop
 from cistrade_core.gmp.pipeline import GmpLoad
-from cistrade_core.mail.server import free_port, read_outbox
 from cistrade_core.reports.definition import get_definition
 from cistrade_core.reports.runner import build_report, deliver, load_run
+from cistrade_dev.gmp_samples import generate_drop
+from cistrade_dev.smtp_server import free_port, read_outbox
 from tests.gmp.conftest import DAY, SCALE
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cistrade_core.warehouse.local_hiveserver import LocalHiveServer
+from cistrade_dev.local_hiveserver import LocalHiveServer
 
 
 @dataclass

@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 
 from cistrade_core.feeds import FEEDS
-from cistrade_core.gmp.generate import generate_drop
 from cistrade_core.gmp.outcome import FeedStatus
 from cistrade_core.gmp.pipeline import GmpLoad
 from cistrade_core.warehouse import LoadRecord, LoadStatus
 from cistrade_core.warehouse.hive_backend import HiveWarehouse
+from cistrade_dev.gmp_samples import generate_drop
 
 DAY1 = date(2026, 11, 26)
 DAY2 = date(2026, 11, 27)

@@ -12,9 +12,9 @@ from pathlib import Path
 import pendulum
 
 from cistrade_core.feeds import FEEDS
-from cistrade_core.gmp.generate import generate_drop
 from cistrade_core.warehouse import get_warehouse
 from cistrade_core.warehouse.hive_backend import HiveWarehouse
+from cistrade_dev.gmp_samples import generate_drop
 
 REPO = Path(__file__).resolve().parents[2]
 DAY = date(2026, 11, 26)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cistrade_core.mail.server import read_outbox
 from cistrade_core.warehouse import get_warehouse
+from cistrade_dev.smtp_server import read_outbox
 from tests.core_fixtures import email
 from tests.fx import conftest as fx_fixtures
 from tests.fx.conftest import alert_mails, seed_currency_table
@@ -43,7 +43,7 @@ def test_fx_dag_and_report_on_hive(hive, airflow_db, fx_env, smtp_server, settin
     store = FxStore(hive)
     store.ensure_schema()
     fx_env.set_fault("bloomberg", "500")
-    dag = DagBag(dag_folder=str(REPO / "dags" / "fx_rates_bloomberg.py")).get_dag(
+    dag = DagBag(dag_folder=str(REPO / "dags" / "fx_rates.py")).get_dag(
         "fx_rates_bloomberg")
     run = dag.test()
     assert run.state == "success"

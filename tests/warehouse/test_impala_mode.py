@@ -18,10 +18,10 @@ from datetime import date
 import pytest
 
 from cistrade_core.feeds import FEEDS
-from cistrade_core.gmp.generate import generate_drop
 from cistrade_core.gmp.outcome import FeedStatus
 from cistrade_core.gmp.pipeline import GmpLoad
 from cistrade_core.warehouse.hive_backend import GmpDataLayout, ImpalaConfig, ImpalaWarehouse
+from cistrade_dev.gmp_samples import generate_drop
 from tests.warehouse.recording import IMPALA_ONLY, RecordingConnection, StatementLog
 
 DAY1, DAY2 = date(2026, 11, 26), date(2026, 11, 27)

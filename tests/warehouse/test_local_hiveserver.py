@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from cistrade_core.warehouse.local_hiveserver import HiveServerError, LocalHiveServer
+from cistrade_dev.local_hiveserver import HiveServerError, LocalHiveServer
 
 
 class _Fake(LocalHiveServer):

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from cistrade_core.config import REPO_ROOT
-from cistrade_core.mail.server import free_port
+from cistrade_dev.smtp_server import free_port
 
 THRIFT_SERVER_CLASS = "org.apache.spark.sql.hive.thriftserver.HiveThriftServer2"
 

@@ -23,14 +23,14 @@ from cistrade_core.feeds.definitions import COUNTERPARTY_STATUSES, COUNTERPARTY_
 from cistrade_core.gmp.control import ControlFile
 from cistrade_core.gmp.lei import lei_check_digits
 from cistrade_core.gmp.problems import CheckKind
-from cistrade_core.gmp.reference_data import (
+from cistrade_core.gmp.schedule import expected_extract
+from cistrade_dev.gmp_reference_data import (
     CURRENCY_BY_COUNTRY,
     FINANCIAL_CENTRES,
     INACTIVE_CURRENCIES,
     MINOR_UNITS,
     REGION_BY_COUNTRY,
 )
-from cistrade_core.gmp.schedule import expected_extract
 
 Row = list[str | None]
 
@@ -68,6 +68,10 @@ FAULTS: dict[str, Fault] = {f.name: f for f in (
           "counterparties domiciled in a country missing from the country feed"),
     Fault("unknown-parent", "counterparty", CheckKind.DATA_QUALITY,
           "parent_id values that are no counterparty_id of the file"),
+    Fault("self-parent", "counterparty", CheckKind.DATA_QUALITY,
+          "counterparties that name themselves as their parent"),
+    Fault("cut-last-line", "calendar", CheckKind.FORMAT,
+          "calendar transfer cut inside its last line (line count still agrees)"),
 )}
 
 
@@ -219,8 +223,9 @@ def _format(rows: Iterable[Row]) -> Iterator[str]:
 
 def _write_feed(out: Path, feed: Feed, day: date, lines: Iterable[str], *,
                 row_count: int | None, extract: datetime, encoding_bytes: bytes | None = None,
-                header: str | None = None, control: bool = True) -> Path:
-    """Write the data file (via a temporary name), then its control file."""
+                header: str | None = None, control: bool = True, cut: int = 0) -> Path:
+    """Write the data file (via a temporary name, less its last ``cut`` bytes), then its
+    control file."""
     data_path = out / feed.data_file_name(day)
     tmp = data_path.with_suffix(".part")
     written = 0
@@ -232,6 +237,7 @@ def _write_feed(out: Path, feed: Feed, day: date, lines: Iterable[str], *,
                 data = data.replace("\u00f4".encode(), encoding_bytes)
             fh.write(data)
             written += 1
+        fh.truncate(fh.tell() - cut)
     tmp.replace(data_path)
     if control:  # written after the data file, as GMP does
         count = written if row_count is None else row_count
@@ -297,6 +303,9 @@ def _apply_fault(fault: str, rows: list[Row], lines: list[str], options: dict,
         options["row_count"] = len(lines)
     elif fault == "stale-timestamp":
         options["extract"] = options["extract"] - timedelta(days=3)
+    elif fault == "cut-last-line":  # half of the last value and the line end are lost
+        last = lines[-1].rsplit("|", 1)[1]
+        options["cut"] = len(last[len(last) // 2:].encode()) + 1
     elif fault == "duplicate-key":
         usd = next(line for line in lines if line.startswith("USD|"))
         lines.append(usd)
@@ -315,5 +324,7 @@ def _apply_fault(fault: str, rows: list[Row], lines: list[str], options: dict,
                 r[4] = "ZZ"
             elif fault == "unknown-parent":
                 r[6] = "CP9999999"
+            elif fault == "self-parent":
+                r[6] = r[0]
             lines[i] = "|".join("" if v is None else v for v in r)
     return lines, options

@@ -1,0 +1,30 @@
+"""Airflow glue of the GMP load: the business date of a run and a ``GmpLoad`` wired to
+Airflow's connections. Call inside tasks only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from cistrade_airflow import DEFAULT_TIMEZONE
+
+
+def business_date(params: Mapping[str, Any] | None, logical_date: datetime) -> date:
+    """The business date a run loads: its ``business_date`` param when given, else the day
+    before the run's local date (``CISTRADE_TIMEZONE``)."""
+    from cistrade_core.gmp.schedule import business_date_for_run
+
+    if params and params.get("business_date"):
+        return date.fromisoformat(str(params["business_date"]))
+    return business_date_for_run(logical_date, DEFAULT_TIMEZONE)
+
+
+def gmp_load_from_airflow():
+    """A :class:`cistrade_core.gmp.pipeline.GmpLoad` with settings and warehouse from Airflow."""
+    from cistrade_airflow import settings_from_airflow
+    from cistrade_airflow.warehouse import warehouse_from_airflow
+    from cistrade_core.gmp.pipeline import GmpLoad
+
+    settings = settings_from_airflow()
+    return GmpLoad(settings, warehouse_from_airflow(settings))
