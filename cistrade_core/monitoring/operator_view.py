@@ -190,12 +190,16 @@ def _providers(query: Query, ctx: ScrapeContext) -> list[ProviderHealth]:
 def _unsent(query: Query, settings: Settings) -> list[UnsentMail]:
     states = ", ".join(f"'{s}'" for s in (*QUEUED, "SPOOLED"))
     rows = query(
-        f"SELECT event, subject, recipients, created_at, status, error FROM {S}.cis_notification "
+        f"SELECT event, subject, recipients, created_at, status, error, spool_file "
+        f"FROM {S}.cis_notification "
         f"WHERE status IN ({states}) ORDER BY created_at LIMIT {MAIL_ROWS}", [])
     out = [UnsentMail(f"notification ({r['event']})", r["subject"], r["recipients"],
                       r["created_at"], r["status"], r["error"]) for r in rows]
+    listed = {Path(r["spool_file"]).name for r in rows if r["spool_file"]}
     spool = settings.mail_spool_dir
     for eml in (sorted(spool.glob("*.eml")) if spool.exists() else [])[:MAIL_ROWS]:
+        if eml.name in listed:  # a notification's own spooled message: listed already
+            continue
         subject, to, error = _spooled_headers(eml)
         out.append(UnsentMail("spooled", subject, to, spooled_at(eml), "SPOOLED", error))
     return sorted(out, key=lambda m: m.since)[:MAIL_ROWS]
