@@ -106,11 +106,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _get(url: str) -> tuple[float, int]:
+def _get(url: str) -> tuple[float, bytes]:
     start = time.perf_counter()
     with urllib.request.urlopen(url, timeout=30) as response:
         body = response.read()
-    return time.perf_counter() - start, len(body)
+    return time.perf_counter() - start, body
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -129,8 +129,9 @@ def main(argv: list[str] | None = None) -> None:
         try:
             serve.stderr.readline()  # "metrics on http://..."
             url = f"http://127.0.0.1:{port}/metrics"
-            first, size = _get(url)
+            first, body = _get(url)
             warm = sorted(_get(url)[0] for _ in range(args.scrapes))
+            body = _get(url)[1].decode()
         finally:
             serve.terminate()
             serve.wait(timeout=30)
@@ -141,6 +142,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"| warm, median of {len(warm)} | {median:.3f} | <= {TARGET} s |")
         print(f"| warm, p95 | {p95:.3f} | |")
         print(f"| warm, max | {warm[-1]:.3f} | |")
-        print(f"exposition: {size:,} bytes; load average {os.getloadavg()[0]:.1f}")
+        families = {line.split('"')[1]: float(line.split()[-1]) for line in body.splitlines()
+                    if line.startswith("cistrade_scrape_collector_duration_seconds{")}
+        print("per family (one scrape): " + ", ".join(f"{k} {v * 1000:.0f} ms"
+                                                       for k, v in families.items()))
+        print(f"exposition: {len(body):,} bytes; load average {os.getloadavg()[0]:.1f}")
         if median > TARGET:
             print(f"median scrape {median:.3f} s is over the {TARGET} s target")
