@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 PUSHGATEWAY_ENV = "CISTRADE_PUSHGATEWAY_URL"
 #: Seconds a push may take before it is given up.
-PUSH_TIMEOUT = 3.0
+PUSH_TIMEOUT = 10.0
 
 
 def pushgateway_url() -> str | None:

@@ -36,11 +36,18 @@ class Stack:
     def airflow_url(self) -> str:
         return self.airflow.url
 
-    def prom_query(self, expr: str) -> list[dict]:
-        status, body = http(f"{self.prometheus.url}/api/v1/query?{urlencode({'query': expr})}")
-        answer = json.loads(body)
-        assert status == 200 and answer["status"] == "success", (expr, answer)
-        return answer["data"]["result"]
+    def prom_query(self, expr: str, wait: float = 20) -> list[dict]:
+        """The query's result; an empty one is asked again for up to ``wait`` seconds
+        (on a busy machine a scrape can time out, and its series go stale until the next)."""
+        deadline = time.monotonic() + wait
+        while True:
+            status, body = http(
+                f"{self.prometheus.url}/api/v1/query?{urlencode({'query': expr})}")
+            answer = json.loads(body)
+            assert status == 200 and answer["status"] == "success", (expr, answer)
+            if answer["data"]["result"] or time.monotonic() > deadline:
+                return answer["data"]["result"]
+            time.sleep(1)
 
 
 @pytest.fixture(scope="package")
@@ -120,12 +127,12 @@ def airflow_token(url: str, user: str = AIRFLOW_USER, password: str = AIRFLOW_PA
 
 def prometheus_config(workdir: Path, airflow_url: str, token_file: Path,
                       pushgateway_url: str, port: int) -> Path:
-    """deploy/prometheus/prometheus.yml with the test's targets and a 1 s interval.
+    """deploy/prometheus/prometheus.yml with the test's targets and a 5 s interval.
 
     The ``cistrade`` job scrapes the Airflow plugin's /cistrade/metrics with a token.
     """
     config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
-    config["global"].update(scrape_interval="1s", evaluation_interval="1s", scrape_timeout="1s")
+    config["global"].update(scrape_interval="5s", evaluation_interval="1s", scrape_timeout="5s")
     config["rule_files"] = [str(PROMETHEUS_DIR / pattern) for pattern in config["rule_files"]]
     targets = {"cistrade": airflow_url, "pushgateway": pushgateway_url,
                "prometheus": f"http://127.0.0.1:{port}"}
@@ -151,13 +158,13 @@ def start_prometheus(workdir: Path, airflow_url: str, token: str, pushgateway_ur
         log=workdir / "prometheus.log", url=f"http://127.0.0.1:{port}")
 
 
-def wait_for_scrapes(stack: Stack, timeout: float = 60) -> None:
+def wait_for_scrapes(stack: Stack, timeout: float = 90) -> None:
     """Until every job's target is up and a few samples of each are in."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        up = {r["metric"]["job"]: r["value"][1] for r in stack.prom_query("up")}
-        if up == {"cistrade": "1", "pushgateway": "1", "prometheus": "1"} and \
-                stack.prom_query("count_over_time(up[1m]) >= 4"):
+        up = {r["metric"]["job"]: r["value"][1] for r in stack.prom_query("up", wait=0)}
+        scraped = stack.prom_query("sum_over_time(up[1m]) >= 3", wait=0)
+        if up == {"cistrade": "1", "pushgateway": "1", "prometheus": "1"} and len(scraped) == 3:
             return
         time.sleep(1)
     status, body = http(f"{stack.prometheus.url}/api/v1/targets")

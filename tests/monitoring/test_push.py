@@ -16,8 +16,9 @@ def test_a_push_lands_in_its_group(pushgateway):
     assert push_measurements(job, {"command": "acl"}, url=pushgateway.url)
     text = http(pushgateway.url + "/metrics")[1].decode()
     lines = [x for x in text.splitlines()
-             if x.startswith("cistrade_acl_login_duration_seconds_count") and job in x]
-    assert lines and 'command="acl"' in lines[0] and 'outcome="success"' in lines[0]
+             if x.startswith("cistrade_acl_login_duration_seconds_count") and job in x
+             and 'outcome="success"' in x]
+    assert len(lines) == 1 and 'command="acl"' in lines[0] and float(lines[0].split()[-1]) >= 1
 
 
 def test_an_unreachable_pushgateway_never_fails_the_caller(caplog):
