@@ -67,11 +67,6 @@ class Settings:
         return self.home / "outbox"
 
     @property
-    def mail_spool_dir(self) -> Path:
-        """Mail that could not be sent yet, kept for retry."""
-        return self.home / "mail-spool"
-
-    @property
     def staging_dir(self) -> Path:
         return self.home / "staging"
 

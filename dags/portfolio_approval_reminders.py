@@ -5,9 +5,8 @@ Every morning, reminds checkers of portfolio changes that have been waiting for
 approval longer than `max_age_hours` (a run parameter; default from
 `CISTRADE_APPROVAL_REMINDER_HOURS`, else 24).
 
-1. **retry_notifications** sends notification mail still queued in
-   `gmp_cis.cis_notification` and retries mail left in the spool after an SMTP
-   failure.
+1. **retry_notifications** sends the mail waiting in the outbox
+   `gmp_cis.cis_mail_outbox`: queued and not sent yet, or failed before.
 2. **remind_checkers** mails, for each overdue portfolio, the enabled users who
    may approve it (never its makers). Each portfolio version is reminded at most
    once per run date, so re-running a day sends nothing twice. The run leaves one
@@ -57,7 +56,7 @@ def portfolio_approval_reminders():
         delivered, waiting = Notifier(settings).retry(warehouse)
         return {"delivered": delivered, "waiting": waiting}
 
-    @task(outlets=[warehouse_asset("gmp_cis.cis_notification")])
+    @task(outlets=[warehouse_asset("gmp_cis.cis_mail_outbox")])
     def remind_checkers(params: dict | None = None, ds: str | None = None) -> dict:
         from datetime import timedelta
 

@@ -19,9 +19,9 @@ DOC = """
 Runs `{query}` for its {period} (cron `{cron}`, {timezone}{assets}), writes
 {formats} under `$CISTRADE_HOME/reports/{name}/<date>/` and mails them to
 {recipients} (override with the Variable `{variable}` or the run conf `to`).
-An email over the size limit carries the files zipped; a failed send is kept in
-the mail spool, fails the `deliver` task (retried, and mailed by the failure
-notifier) and is never dropped.
+An email over the size limit carries the files zipped. The mail goes through the
+mail outbox (`gmp_cis.cis_mail_outbox`), once per run: a failed send fails the
+`deliver` task, whose retries send that same mail (never twice); it is never dropped.
 """
 
 
@@ -104,14 +104,13 @@ def make_report_dag(definition: ReportDefinition):
             recipients = (context["params"].get("to")
                           or [a.strip() for a in (override or "").split(",") if a.strip()]
                           or definition.recipients)
-            ti = context["ti"]
-            last_try = ti.try_number > ti.max_tries  # keep the mail for later only at the end
             settings = settings_from_airflow()
             result = send(load_run(definition, day, Path(folder)), recipients,
                           settings=settings, warehouse=warehouse_from_airflow(settings),
-                          spool=last_try)
+                          dedupe_key=f"report:{definition.dag_id}:{context['run_id']}")
             if not result.sent:
-                raise RuntimeError(f"report mail not sent (kept for retry): {result.error}")
+                raise RuntimeError(f"report mail not sent (kept in the outbox for retry): "
+                                   f"{result.error}")
             return {"to": recipients, "message_id": result.message_id}
 
         deliver(build())

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # FX rates end to end on the market-data simulator: load from Bloomberg, the Reuters
 # backup run, show, convert, then a Bloomberg outage and the fallback to Reuters.
-# Alerts go to the SMTP server on $CISTRADE_SMTP_PORT (or the mail spool).
+# Alerts go to the SMTP server on $CISTRADE_SMTP_PORT (and stay in the mail outbox if it is down).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${CISTRADE_HOME:?}"

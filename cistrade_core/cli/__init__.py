@@ -19,7 +19,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "gmp": ("cistrade_core.cli.gmp:gmp",
             "GMP reference-data feeds: sample drops, the daily load, its history."),
     "gx": ("cistrade_core.cli.gx:gx", "Great Expectations suites and Data Docs for the GMP feeds."),
-    "mail": ("cistrade_core.cli.mail:mail", "Local SMTP server and outgoing-mail spool."),
+    "mail": ("cistrade_core.cli.mail:mail", "The mail outbox: recorded mail and retries."),
     "metrics": ("cistrade_core.cli.metrics:metrics",
                 "Prometheus metrics of the platform and the Grafana dashboards."),
     "notify": ("cistrade_core.cli.notify:notify", "Queued and sent notification mail."),

@@ -100,10 +100,13 @@ def summary(day: date | None) -> None:
         click.echo(f"  gmp_cis.gmp_cis_sta_dly_{name:<13} current day {current or '-'!s:<11}"
                    f"{counts['current']:>9,} rows  ({counts['all_days']:,} rows over all days)")
     if day is not None:
-        alerts = warehouse.alerts(day)
+        from cistrade_core.notify import mails
+
+        warehouse.ensure_store_schema()  # the mail outbox
+        alerts = mails(warehouse, topic="gmp", business_date=day)
         click.echo(f"Alerts for {day}: {len(alerts)}")
         for a in alerts:
-            state = "sent" if a["sent"] else "spooled for retry"
+            state = "sent" if a["status"] == "SENT" else f"not sent: {a['status']}"
             click.echo(f"  {a['subject']} -> {a['recipients']} ({state})")
     click.echo(f"Data Docs: {settings.data_docs_index}")
     click.echo(f"Outbox (mail as .eml): {settings.outbox_dir}")

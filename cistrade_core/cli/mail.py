@@ -1,4 +1,4 @@
-"""``cistrade mail``: the outgoing-mail spool.
+"""``cistrade mail``: the mail outbox (list, retry).
 
 ``serve`` (the local SMTP server) is a development command, from :mod:`cistrade_dev.cli`.
 """
@@ -12,15 +12,37 @@ from cistrade_core.config import get_settings
 
 @click.group()
 def mail() -> None:
-    """Local SMTP server and outgoing-mail spool."""
+    """The mail outbox: recorded mail and retries."""
 
 
 @mail.command()
 def retry() -> None:
-    """Send the mail that earlier attempts left in the spool."""
-    from cistrade_core.mail.sender import flush_spool
+    """Send the mail waiting in the outbox (failed before, or never tried); exits 1 while
+    some is still waiting."""
+    from cistrade_core.notify import Notifier
+    from cistrade_core.warehouse import get_warehouse
 
     settings = get_settings()
-    sent, left = flush_spool(settings.smtp, settings.mail_spool_dir)
-    click.echo(f"sent {sent}, still pending {left} ({settings.mail_spool_dir})")
-    raise SystemExit(0 if left == 0 else 1)
+    delivered, waiting = Notifier(settings).retry(get_warehouse(settings))
+    click.echo(f"delivered {delivered}, still waiting {waiting}")
+    raise SystemExit(0 if waiting == 0 else 1)
+
+
+@mail.command("list")
+@click.option("--topic", help="Only this topic and those below it (gmp, fx.outage, ...).")
+@click.option("--status", type=click.Choice(["PENDING", "SENDING", "SENT", "FAILED",
+                                             "NO_RECIPIENTS"], case_sensitive=False))
+@click.option("--portfolio", help="Only the mail about this portfolio.")
+def list_(topic: str | None, status: str | None, portfolio: str | None) -> None:
+    """Recorded mail, oldest first."""
+    from cistrade_core.notify import Notifier, mails
+    from cistrade_core.warehouse import get_warehouse
+
+    settings = get_settings()
+    warehouse = get_warehouse(settings)
+    Notifier(settings).ensure_schema(warehouse)
+    for m in mails(warehouse, topic=topic, status=status and status.upper(),
+                   portfolio_code=portfolio):
+        about = m["portfolio_code"] or m["feed"] or m["report"] or m["provider"] or "-"
+        click.echo(f"{m['created_at']:%Y-%m-%d %H:%M:%S} {m['status']:<13} {m['topic']:<34} "
+                   f"{about:<16} {m['recipients']}")

@@ -59,5 +59,6 @@ def run(name: str, day: date | None, formats: tuple[str, ...], to: tuple[str, ..
     if result.sent:
         click.echo(f"mailed to {', '.join(recipients)}")
     else:
-        click.echo(f"NOT mailed ({result.error}); kept for retry: {result.spooled_to}")
+        click.echo(f"NOT mailed ({result.error}); kept in the outbox as mail {result.mail_id}, "
+                   "sent by `cistrade mail retry`")
         raise SystemExit(1)

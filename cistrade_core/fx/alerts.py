@@ -1,4 +1,8 @@
-"""Alert mails to the market data team. Sending them never fails a rate load."""
+"""Alert mails to the market data team. Sending them never fails a rate load.
+
+An :class:`FxAlert` becomes a :class:`~cistrade_core.notify.Mail` of topic
+``fx.<kind>`` (template ``fx_alert``), recorded and sent by the outbox.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,18 @@ import logging
 from dataclasses import dataclass, field
 
 from cistrade_core.config import Settings
-from cistrade_core.fx.store import FxStore
-from cistrade_core.mail import build_message, send_mail
+from cistrade_core.notify import About, Mail, Notifier
+from cistrade_core.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
-SUBJECT_PREFIX = "[CisTrade FX]"
 MAX_DETAIL_LINES = 60
 
 
 @dataclass
-class Alert:
+class FxAlert:
     """One alert of a run. ``kind``: auth, fallback, outage, held, rejected, coverage or
-    divergence."""
+    divergence. ``sent`` and ``error`` tell how sending it went."""
 
     kind: str
     subject: str
@@ -27,37 +30,23 @@ class Alert:
     sent: bool = False
     error: str | None = None
 
-    def text(self, run_id: str) -> str:
-        body = list(self.lines[:MAX_DETAIL_LINES])
-        if len(self.lines) > MAX_DETAIL_LINES:
-            body.append(f"... and {len(self.lines) - MAX_DETAIL_LINES} more lines")
-        body += ["", f"Run: {run_id}", "Sent by the CisTrade FX rates load."]
-        return "\n".join(body) + "\n"
+    def mail(self, settings: Settings, run_id: str) -> Mail:
+        """The alert mail to ``settings.market_data_recipients`` (plain text)."""
+        context = {"subject": self.subject, "lines": self.lines[:MAX_DETAIL_LINES],
+                   "more": max(0, len(self.lines) - MAX_DETAIL_LINES), "run_id": run_id}
+        return Mail.from_template(
+            f"fx.{self.kind}", "fx_alert", context, settings.market_data_recipients,
+            about=About(provider=self.provider, run_id=run_id),
+            headers={"X-CisTrade-Alert": f"fx-{self.kind}", "X-CisTrade-Run": run_id})
 
 
-def send_alert(alert: Alert, *, settings: Settings, store: FxStore | None, run_id: str) -> Alert:
-    """Mail ``alert`` to ``settings.market_data_recipients`` and record it.
-
-    Errors of the mail server or of recording are logged, never raised.
-    """
-    subject = f"{SUBJECT_PREFIX} {alert.subject}"
+def send_alert(alert: FxAlert, *, notifier: Notifier, warehouse: Warehouse,
+               run_id: str) -> FxAlert:
+    """Record and mail ``alert`` through the outbox; sets ``alert.sent`` and ``alert.error``."""
     log.warning("FX alert (%s): %s", alert.kind, alert.subject)
-    try:
-        msg = build_message(
-            subject=subject, sender=settings.smtp.mail_from,
-            to=list(settings.market_data_recipients), text=alert.text(run_id),
-            headers={"X-CisTrade-Alert": f"fx-{alert.kind}", "X-CisTrade-Run": run_id},
-        )
-        result = send_mail(msg, settings.smtp, settings.mail_spool_dir)
-        alert.sent, alert.error = result.sent, result.error
-    except Exception as exc:  # an alert must never fail the load
-        alert.sent, alert.error = False, f"{type(exc).__name__}: {exc}"
+    delivery = notifier.send(warehouse, alert.mail(notifier.settings, run_id))
+    alert.sent, alert.error = delivery.sent, delivery.error
     if not alert.sent:
-        log.error("FX alert %r not sent: %s", alert.subject, alert.error)
-    if store is not None:
-        try:
-            store.record_alert(run_id, alert.kind, alert.provider, subject,
-                               settings.market_data_recipients, alert.sent, alert.error)
-        except Exception:
-            log.exception("FX alert %r could not be recorded", alert.subject)
+        log.error("FX alert %r not sent (kept in the outbox for retry): %s", alert.subject,
+                  alert.error)
     return alert

@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from cistrade_core.config import Settings
-from cistrade_core.fx.alerts import Alert, send_alert
+from cistrade_core.fx.alerts import FxAlert, send_alert
 from cistrade_core.fx.models import StoredRate, as_utc, format_age, utcnow
 from cistrade_core.fx.store import FxStore, first_rate_per
+from cistrade_core.notify import Notifier
 
 log = logging.getLogger(__name__)
 
@@ -76,12 +77,12 @@ def check_divergence(store: FxStore, settings: Settings, *, threshold_bp: Decima
     if found:
         for d in found:
             log.warning("FX divergence: %s", d.describe())
-        send_alert(Alert(
+        send_alert(FxAlert(
             "divergence",
             f"{len(found)} pairs where Bloomberg and Reuters differ by more than "
             f"{threshold_bp} bp",
             [d.describe() for d in found]
             + ["", f"{compared} pairs compared (both rates younger than {format_age(max_age)})."],
             "reuters",
-        ), settings=settings, store=store, run_id=run_id)
+        ), notifier=Notifier(settings), warehouse=store.warehouse, run_id=run_id)
     return found

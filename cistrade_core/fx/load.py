@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cistrade_core.config import Settings
-from cistrade_core.fx.alerts import Alert, send_alert
+from cistrade_core.fx.alerts import FxAlert, send_alert
 from cistrade_core.fx.health import FeedHealth, LoadRun, outcome_of
 from cistrade_core.fx.models import FxRate, StoredRate, format_age, utcnow
 from cistrade_core.fx.pairs import COVERAGE, PROVIDERS, normalise_pair
@@ -35,6 +35,7 @@ from cistrade_core.fx.settings import FxSettings
 from cistrade_core.fx.store import FxStore
 from cistrade_core.fx.validation import Failure, ValidationResult, validate
 from cistrade_core.logs import bind_args
+from cistrade_core.notify import Notifier
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class LoadReport:
     rejected: list[Failure] = field(default_factory=list)
     held: list[Failure] = field(default_factory=list)
     health: list[FeedHealth] = field(default_factory=list)
-    alerts: list[Alert] = field(default_factory=list)
+    alerts: list[FxAlert] = field(default_factory=list)
     missing: tuple[str, ...] = ()
     stale: list[StoredRate] = field(default_factory=list)
     stored: int = 0
@@ -116,6 +117,7 @@ class FxLoader:
         self.fx = fx
         self.endpoints = endpoints
         self.clock = clock
+        self.notifier = Notifier(settings)
         self._clients: dict[str, ProviderClient] = {}
 
     def close(self) -> None:
@@ -192,8 +194,8 @@ class FxLoader:
         log.log(logging.INFO if status == "ok" else logging.WARNING, "FX load %s: %s", run_id,
                 run.message)
         for alert in self._alerts(report, calls, from_fallback):
-            report.alerts.append(send_alert(alert, settings=self.settings, store=self.store,
-                                            run_id=run_id))
+            report.alerts.append(send_alert(alert, notifier=self.notifier,
+                                            warehouse=self.store.warehouse, run_id=run_id))
         return report
 
     @bind_args(provider="provider", run_id="report.run_id")
@@ -214,12 +216,12 @@ class FxLoader:
             if isinstance(exc, ProviderAuthError):
                 # A wrong key does not heal by waiting: tell the team now, not at the end.
                 report.alerts.append(send_alert(
-                    Alert("auth", f"{provider} rejected the API key", [
+                    FxAlert("auth", f"{provider} rejected the API key", [
                         str(exc), "",
                         f"Check the {provider}_default connection (or "
                         f"CISTRADE_{provider.upper()}_API_KEY for the command line).",
                     ], provider),
-                    settings=self.settings, store=self.store, run_id=report.run_id,
+                    notifier=self.notifier, warehouse=self.store.warehouse, run_id=report.run_id,
                 ))
             return call
         call.validation = validate(result.rates, known_currencies=known, last_mids=last_mids,
@@ -261,8 +263,8 @@ class FxLoader:
 
     # -- alerts ----------------------------------------------------------------------------------
     def _alerts(self, report: LoadReport, calls: list[ProviderCall],
-                from_fallback: int) -> list[Alert]:
-        alerts: list[Alert] = []
+                from_fallback: int) -> list[FxAlert]:
+        alerts: list[FxAlert] = []
         primary = calls[0]
         fallback = FALLBACK.get(report.provider)
         stale_note = self._stale_lines(report)
@@ -270,7 +272,7 @@ class FxLoader:
             lines = ["No fresh FX rate was stored in this run. Nothing was written; the last",
                      "good rates stay current and are flagged stale as they age.", ""]
             lines += [f"- {c.health.describe()}" for c in calls]
-            alerts.append(Alert(
+            alerts.append(FxAlert(
                 "outage",
                 (f"no fresh FX rates: {report.provider} and {fallback} both failed"
                  if fallback else f"no fresh FX rates from {report.provider}"),
@@ -283,7 +285,7 @@ class FxLoader:
             if report.missing:
                 lines += ["", f"{len(report.missing)} pairs have no fresh rate (not covered by "
                           f"{fallback}): {', '.join(report.missing)}"] + [""] + stale_note
-            alerts.append(Alert(
+            alerts.append(FxAlert(
                 "fallback", f"{report.provider} unavailable: {from_fallback} pairs from "
                 f"{fallback}", lines, report.provider,
             ))
@@ -291,10 +293,10 @@ class FxLoader:
             lines = [f"{len(report.missing)} of {len(report.requested)} pairs have no fresh "
                      f"rate: {', '.join(report.missing)}", ""]
             lines += [f"- {c.health.describe()}" for c in calls] + [""] + stale_note
-            alerts.append(Alert("coverage", f"{len(report.missing)} pairs without a fresh rate",
-                                lines, report.provider))
+            alerts.append(FxAlert("coverage", f"{len(report.missing)} pairs without a fresh rate",
+                                  lines, report.provider))
         if report.held:
-            alerts.append(Alert(
+            alerts.append(FxAlert(
                 "held",
                 f"{len(report.held)} rates held back after a jump over "
                 f"{self.fx.rules.max_jump_pct}%",
@@ -305,7 +307,7 @@ class FxLoader:
             ))
         if report.rejected:
             checks = Counter(str(f.check) for f in report.rejected)
-            alerts.append(Alert(
+            alerts.append(FxAlert(
                 "rejected",
                 f"{len(report.rejected)} rates rejected by validation ("
                 + ", ".join(f"{n} {c}" for c, n in checks.items()) + ")",

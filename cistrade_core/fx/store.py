@@ -1,4 +1,4 @@
-"""FX tables in the warehouse: rates with history, held rates, feed health, runs, alerts.
+"""FX tables in the warehouse: rates with history, held rates, feed health, runs.
 
 The tables are created by :meth:`Warehouse.ensure_store_schema`. Writes are the
 warehouse's row operations (engine-neutral: DuckDB, Impala/Kudu, Hive); reads are
@@ -145,14 +145,6 @@ class FxStore:
             tx.insert("cis_fx_load_run", [_timed_row(run)])
         return len(written)
 
-    def record_alert(self, run_id: str, kind: str, provider: str | None, subject: str,
-                     recipients: Sequence[str], sent: bool, error: str | None) -> None:
-        self.warehouse.insert("cis_fx_alert", [{
-            "run_id": run_id, "kind": kind, "raised_at": naive_utc(utcnow()),
-            "provider": provider, "subject": subject, "recipients": ", ".join(recipients),
-            "sent": sent, "error": error,
-        }])
-
     def release_held(self, pair: str, run_id: str) -> FxRate | None:
         """Store the latest held (jumped) rate of ``pair`` as good, once a person checked it.
 
@@ -246,15 +238,6 @@ class FxStore:
             sql += " WHERE run_id = ?"
             params.append(run_id)
         return self.warehouse.query(sql + " ORDER BY recorded_at, pair", params)
-
-    def alerts(self, run_id: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
-        sql = f"SELECT * FROM {SCHEMA}.cis_fx_alert WHERE 1 = 1"
-        params: list[Any] = []
-        for column, value in (("run_id", run_id), ("kind", kind)):
-            if value is not None:
-                sql += f" AND {column} = ?"
-                params.append(value)
-        return self.warehouse.query(sql + " ORDER BY raised_at", params)
 
     def count_rates(self) -> int:
         return self.warehouse.query(f"SELECT count(*) AS n FROM {SCHEMA}.{RATES}")[0]["n"]

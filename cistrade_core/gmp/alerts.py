@@ -1,21 +1,18 @@
-"""Alert mails for the GMP load, one per failing feed and day."""
+"""What the GMP load's alert mails say, one per failing feed and day.
+
+A :class:`FeedAlert` becomes a :class:`~cistrade_core.notify.Mail` of topic
+``gmp.<check kind>`` (template ``gmp_alert``), recorded and sent by the outbox.
+"""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
-
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from cistrade_core.config import Settings
 from cistrade_core.feeds import get_feed
 from cistrade_core.gmp.problems import CheckKind
-from cistrade_core.mail import build_message, send_mail
-from cistrade_core.warehouse import Warehouse
-
-log = logging.getLogger(__name__)
+from cistrade_core.notify import About, Mail
 
 ACTIONS = {
     CheckKind.ARRIVAL: "check the GMP extract and the transfer to the landing directory; "
@@ -29,17 +26,8 @@ DEFAULT_ACTION = (
 )
 
 
-@cache
-def _templates() -> Environment:
-    return Environment(
-        loader=PackageLoader("cistrade_core.gmp", "templates"),
-        autoescape=select_autoescape(["html"]),
-        keep_trailing_newline=True,
-    )
-
-
 @dataclass
-class Alert:
+class FeedAlert:
     kind: CheckKind
     feed: str
     business_date: date
@@ -51,40 +39,28 @@ class Alert:
     data_docs: str | None = None
 
     @property
-    def subject(self) -> str:
-        return f"[CisTrade GMP] {self.kind.title}: {self.feed} {self.business_date:%Y-%m-%d}"
+    def topic(self) -> str:
+        return f"gmp.{self.kind}"
 
-
-def send_alert(alert: Alert, settings: Settings, warehouse: Warehouse) -> bool:
-    """Mail ``alert`` to the configured recipients and log it; never raises on SMTP trouble."""
-    context = {
-        "title": alert.kind.title,
-        "business_date": f"{alert.business_date:%Y-%m-%d}",
-        "feed": alert.feed,
-        "table": get_feed(alert.feed).table,
-        "outcome": alert.outcome,
-        "reason": alert.reason,
-        "counts": alert.counts,
-        "problems": alert.problems,
-        "problem_count": alert.problem_count or len(alert.problems),
-        "action": ACTIONS.get(alert.kind, DEFAULT_ACTION).format(date=alert.business_date),
-        "data_docs": alert.data_docs,
-        "landing_dir": str(settings.landing_dir),
-    }
-    env = _templates()
-    msg = build_message(
-        subject=alert.subject,
-        sender=settings.smtp.mail_from,
-        to=list(settings.alert_recipients),
-        text=env.get_template("alert.txt.j2").render(context),
-        html=env.get_template("alert.html.j2").render(context),
-        headers={"X-CisTrade-Alert": str(alert.kind), "X-CisTrade-Feed": alert.feed,
-                 "X-CisTrade-Business-Date": f"{alert.business_date:%Y-%m-%d}"},
-    )
-    result = send_mail(msg, settings.smtp, settings.mail_spool_dir)
-    try:
-        warehouse.record_alert(str(alert.kind), alert.feed, alert.business_date, alert.subject,
-                               settings.alert_recipients, result.sent, result.error)
-    except Exception:  # the alert log must never hide the load result
-        log.exception("could not record alert %s", alert.subject)
-    return result.sent
+    def mail(self, settings: Settings, dedupe_key: str | None = None) -> Mail:
+        """The alert mail to ``settings.alert_recipients``."""
+        day = f"{self.business_date:%Y-%m-%d}"
+        context = {
+            "title": self.kind.title,
+            "business_date": day,
+            "feed": self.feed,
+            "table": get_feed(self.feed).table,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "counts": self.counts,
+            "problems": self.problems,
+            "problem_count": self.problem_count or len(self.problems),
+            "action": ACTIONS.get(self.kind, DEFAULT_ACTION).format(date=self.business_date),
+            "data_docs": self.data_docs,
+            "landing_dir": str(settings.landing_dir),
+        }
+        return Mail.from_template(
+            self.topic, "gmp_alert", context, settings.alert_recipients, dedupe_key=dedupe_key,
+            about=About(feed=self.feed, business_date=self.business_date),
+            headers={"X-CisTrade-Alert": str(self.kind), "X-CisTrade-Feed": self.feed,
+                     "X-CisTrade-Business-Date": day})

@@ -17,13 +17,14 @@ import pyarrow.parquet as pq
 from cistrade_core.config import Settings, get_settings
 from cistrade_core.feeds import FEEDS, Feed, get_feed
 from cistrade_core.gmp import checks
-from cistrade_core.gmp.alerts import Alert, send_alert
+from cistrade_core.gmp.alerts import FeedAlert
 from cistrade_core.gmp.control import ControlFile, ControlFileError, read_control_file
 from cistrade_core.gmp.outcome import FeedOutcome, FeedStatus
 from cistrade_core.gmp.parse import ParsedFile, canonical_timestamps, read_data_file
 from cistrade_core.gmp.problems import CheckKind, Problem, summarise
 from cistrade_core.gmp.schedule import missing_deadline
 from cistrade_core.monitoring.gmp_metrics import feed_step
+from cistrade_core.notify import Notifier
 from cistrade_core.warehouse import LoadRecord, LoadStatus, Warehouse, get_warehouse
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class GmpLoad:
         self.settings = settings or get_settings()
         self.warehouse = warehouse or get_warehouse(self.settings)
         self.now = now
+        self.notifier = Notifier(self.settings)
         self.warehouse.ensure_gmp_schema()
 
     # -- paths ------------------------------------------------------------------------------
@@ -80,11 +82,14 @@ class GmpLoad:
         reason = (f"no control file {get_feed(feed_name).control_file_name(day)}, "
                   f"{_hours(late)} after the 02:00 extract")
         outcome = FeedOutcome(feed_name, day, FeedStatus.MISSING, reason, CheckKind.ARRIVAL)
-        if not self.warehouse.alerts(day, feed_name, str(CheckKind.ARRIVAL)):
-            send_alert(Alert(CheckKind.ARRIVAL, feed_name, day, "waiting", reason,
-                             {"expected by": f"{deadline:%Y-%m-%d %H:%M}Z"}),
-                       self.settings, self.warehouse)
+        self._alert(FeedAlert(CheckKind.ARRIVAL, feed_name, day, "waiting", reason,
+                              {"expected by": f"{deadline:%Y-%m-%d %H:%M}Z"}),
+                    dedupe_key=f"gmp.{CheckKind.ARRIVAL}:{feed_name}:{day}")  # mailed once
         return outcome
+
+    def _alert(self, alert: FeedAlert, dedupe_key: str | None = None) -> None:
+        """Record and mail ``alert``; an SMTP outage never fails or hides the load result."""
+        self.notifier.send(self.warehouse, alert.mail(self.settings, dedupe_key))
 
     # -- checks -----------------------------------------------------------------------------
     @feed_step("validate")
@@ -206,10 +211,9 @@ class GmpLoad:
         ))
         counts = {"data lines": parsed.data_lines if parsed else "-",
                   "control row_count": control.row_count if control else "-"}
-        send_alert(Alert(kind, feed.name, day, "rejected; the previous day stays current",
-                         reason, counts, outcome.problems, count,
-                         str(self.settings.data_docs_index)),
-                   self.settings, self.warehouse)
+        self._alert(FeedAlert(kind, feed.name, day, "rejected; the previous day stays current",
+                              reason, counts, outcome.problems, count,
+                              str(self.settings.data_docs_index)))
         log.warning("%s %s rejected: %s", feed.name, day, reason)
         return outcome
 
@@ -222,10 +226,9 @@ class GmpLoad:
         outcome.save(self.stage_dir(day) / f"{feed.name}.json")
         self.warehouse.record_load(LoadRecord(feed.name, day, LoadStatus.HELD, reason,
                                               control.extract_timestamp, rows))
-        send_alert(Alert(CheckKind.ROW_COUNT_CHANGE, feed.name, day,
-                         "held, not loaded; the previous day stays current", reason,
-                         {"rows": rows, "last loaded day": previous_rows}),
-                   self.settings, self.warehouse)
+        self._alert(FeedAlert(CheckKind.ROW_COUNT_CHANGE, feed.name, day,
+                              "held, not loaded; the previous day stays current", reason,
+                              {"rows": rows, "last loaded day": previous_rows}))
         log.warning("%s %s held: %s", feed.name, day, reason)
         return outcome
 

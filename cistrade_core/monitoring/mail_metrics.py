@@ -1,74 +1,55 @@
-"""Email metrics, read at scrape time from the tables that record mail and from the spool.
+"""Email metrics, read at scrape time from the mail outbox (``gmp_cis.cis_mail_outbox``).
 
-Kinds of mail: ``notification`` (the workflow outbox, ``cis_notification``),
-``gmp_alert`` and ``fx_alert`` (the alert logs), ``report`` (report deliveries),
-and ``spool``: messages of any kind whose send failed, waiting in the retry spool.
+Every mail (GMP and FX alerts, workflow mail, reports, system alerts) is one outbox
+row; its kind is its topic's first part: ``gmp``, ``fx``, ``portfolio``, ``report``
+or ``system``. ``attempts`` counts the sends tried, so the counters below only grow.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
 from cistrade_core.monitoring.sql import Query, ScrapeContext
 
-KINDS = ("notification", "gmp_alert", "fx_alert", "report")
-#: Notification states that are not delivered yet (a SPOOLED one waits in the spool).
-QUEUED = ("PENDING", "SENDING")
-UNDELIVERED = ("SPOOLED", "NO_RECIPIENTS")
-
-S = "gmp_cis"
-
-
-def _sent_flag(kind: str, table: str, at: str, where: str = "") -> str:
-    return (f"SELECT '{kind}' AS kind, CASE WHEN sent THEN 'SENT' ELSE 'FAILED' END AS state, "
-            f"count(*) AS n, CAST(0 AS BIGINT) AS retries, min({at}) AS oldest "
-            f"FROM {S}.{table} {where} GROUP BY sent")
-
-
-MAIL_SQL = " UNION ALL ".join((
-    "SELECT 'notification' AS kind, status AS state, count(*) AS n, "
+KINDS = ("gmp", "fx", "portfolio", "report", "system")
+#: Outbox states of mail not sent yet.
+UNSENT = ("PENDING", "SENDING", "FAILED")
+OUTBOX = "gmp_cis.cis_mail_outbox"
+KIND_SQL = ("CASE WHEN topic LIKE 'gmp.%' THEN 'gmp' WHEN topic LIKE 'fx.%' THEN 'fx' "
+            "WHEN topic LIKE 'portfolio.%' THEN 'portfolio' "
+            "WHEN topic LIKE 'report.%' THEN 'report' ELSE 'system' END")
+MAIL_SQL = (
+    f"SELECT {KIND_SQL} AS kind, status, count(*) AS n, CAST(sum(attempts) AS BIGINT) AS tries, "
     "CAST(sum(CASE WHEN attempts > 1 THEN attempts - 1 ELSE 0 END) AS BIGINT) AS retries, "
-    f"min(created_at) AS oldest FROM {S}.cis_notification GROUP BY status",
-    _sent_flag("gmp_alert", "gmp_alert_log", "raised_at"),
-    _sent_flag("fx_alert", "cis_fx_alert", "raised_at"),
-    _sent_flag("report", "cis_report_run", "recorded_at", "WHERE sent IS NOT NULL"),
-))
-
-
-def spooled_at(eml: Path) -> datetime:
-    """When a spooled message was spooled: from its name (``YYYYmmddTHHMMSS-...``), else mtime."""
-    try:
-        return datetime.strptime(eml.stem.split("-", 1)[0], "%Y%m%dT%H%M%S")
-    except ValueError:
-        return datetime.fromtimestamp(eml.stat().st_mtime, UTC).replace(tzinfo=None)
+    f"min(created_at) AS oldest FROM {OUTBOX} GROUP BY {KIND_SQL}, status"
+)
 
 
 def collect(query: Query, ctx: ScrapeContext) -> Iterator[Metric]:
     """Sent, failed, retried and queued mail per kind, and the age of the oldest unsent."""
     sent = CounterMetricFamily("cistrade_mail_sent", "Mail delivered.", labels=["kind"])
     failed = CounterMetricFamily(
-        "cistrade_mail_failed", "Mail whose send failed: alerts and reports not delivered at "
-        "the first try, notifications spooled or without recipients.", labels=["kind"])
+        "cistrade_mail_failed", "Failed sends: attempts that did not deliver, and mail "
+        "without recipients.", labels=["kind"])
     retried = CounterMetricFamily("cistrade_mail_retried", "Send attempts after the first.",
                                   labels=["kind"])
-    queued = GaugeMetricFamily("cistrade_mail_queued", "Mail not sent yet: notifications "
-                               "queued, and messages waiting in the retry spool.",
-                               labels=["kind"])
+    queued = GaugeMetricFamily("cistrade_mail_queued", "Mail not sent yet (pending, being "
+                               "sent, or failed and waiting for a retry).", labels=["kind"])
     counts = {k: {"sent": 0, "failed": 0, "retried": 0, "queued": 0} for k in KINDS}
-    oldest: list[datetime] = []
+    oldest = []
     for r in query(MAIL_SQL, []):
-        c, state, n = counts[r["kind"]], r["state"], int(r["n"])
+        c, status, n, tries = counts[r["kind"]], r["status"], int(r["n"]), int(r["tries"] or 0)
         c["retried"] += int(r["retries"] or 0)
-        if state == "SENT":
+        if status == "SENT":
             c["sent"] += n
-        elif state == "FAILED" or state in UNDELIVERED:
+            c["failed"] += tries - n  # every attempt but the delivering one failed
+        elif status == "NO_RECIPIENTS":
             c["failed"] += n
-        elif state in QUEUED:
+        else:  # PENDING, SENDING (its current attempt is not a failure yet), FAILED
+            c["failed"] += tries - n if status == "SENDING" else tries
             c["queued"] += n
             oldest.append(r["oldest"])
     for kind, c in counts.items():
@@ -76,11 +57,6 @@ def collect(query: Query, ctx: ScrapeContext) -> Iterator[Metric]:
         failed.add_metric([kind], c["failed"])
         retried.add_metric([kind], c["retried"])
         queued.add_metric([kind], c["queued"])
-    spool_dir = ctx.settings.mail_spool_dir
-    spooled = sorted(spool_dir.glob("*.eml")) if spool_dir.exists() else []
-    queued.add_metric(["spool"], len(spooled))
-    if spooled:
-        oldest.append(spooled_at(spooled[0]))
     age = max((ctx.now - t).total_seconds() for t in oldest) if oldest else 0.0
     yield from (sent, failed, retried, queued)
     yield GaugeMetricFamily("cistrade_mail_oldest_unsent_age_seconds",

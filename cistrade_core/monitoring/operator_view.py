@@ -17,7 +17,7 @@ from typing import Any
 
 from cistrade_core.config import Settings
 from cistrade_core.feeds import FEEDS
-from cistrade_core.monitoring.mail_metrics import QUEUED, spooled_at
+from cistrade_core.monitoring.mail_metrics import OUTBOX, UNSENT
 from cistrade_core.monitoring.sql import Query, ScrapeContext
 
 #: How many business dates the matrix shows, newest first.
@@ -188,33 +188,12 @@ def _providers(query: Query, ctx: ScrapeContext) -> list[ProviderHealth]:
 
 # -- unsent mail ---------------------------------------------------------------------------------
 def _unsent(query: Query, settings: Settings) -> list[UnsentMail]:
-    states = ", ".join(f"'{s}'" for s in (*QUEUED, "SPOOLED"))
+    states = ", ".join(f"'{s}'" for s in (*UNSENT, "NO_RECIPIENTS"))
     rows = query(
-        f"SELECT event, subject, recipients, created_at, status, error, spool_file "
-        f"FROM {S}.cis_notification "
+        f"SELECT topic, subject, recipients, created_at, status, error FROM {OUTBOX} "
         f"WHERE status IN ({states}) ORDER BY created_at LIMIT {MAIL_ROWS}", [])
-    out = [UnsentMail(f"notification ({r['event']})", r["subject"], r["recipients"],
-                      r["created_at"], r["status"], r["error"]) for r in rows]
-    listed = {Path(r["spool_file"]).name for r in rows if r["spool_file"]}
-    spool = settings.mail_spool_dir
-    for eml in (sorted(spool.glob("*.eml")) if spool.exists() else [])[:MAIL_ROWS]:
-        if eml.name in listed:  # a notification's own spooled message: listed already
-            continue
-        subject, to, error = _spooled_headers(eml)
-        out.append(UnsentMail("spooled", subject, to, spooled_at(eml), "SPOOLED", error))
-    return sorted(out, key=lambda m: m.since)[:MAIL_ROWS]
-
-
-def _spooled_headers(eml: Path) -> tuple[str, str, str | None]:
-    import json
-    from email import policy
-    from email.parser import BytesHeaderParser
-
-    with eml.open("rb") as fh:
-        headers = BytesHeaderParser(policy=policy.default).parse(fh)
-    meta = eml.with_suffix(".json")
-    error = json.loads(meta.read_text()).get("error") if meta.exists() else None
-    return str(headers.get("Subject", "")), str(headers.get("To", "")), error
+    return [UnsentMail(r["topic"], r["subject"], r["recipients"], r["created_at"],
+                       r["status"], r["error"]) for r in rows]
 
 
 # -- the whole view ------------------------------------------------------------------------------

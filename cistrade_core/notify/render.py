@@ -1,7 +1,9 @@
-"""Rendering notification mails from the Jinja2 templates in ``templates/``.
+"""Rendering mails from the Jinja2 templates in ``templates/``.
 
-Each kind has ``<kind>.subject.j2``, ``<kind>.txt.j2`` and ``<kind>.html.j2``;
-HTML is autoescaped, and undefined variables are errors.
+A template ``<name>`` is ``<name>.subject.j2``, ``<name>.txt.j2`` and, for mail
+with an HTML part, ``<name>.html.j2``: the portfolio workflow's kinds
+(:class:`MailKind`), ``gmp_alert`` and ``fx_alert``. HTML is autoescaped, and
+undefined variables are errors.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 
 class MailKind(StrEnum):
+    """The portfolio workflow's mails and the system alert (text and HTML each)."""
+
     APPROVAL_REQUEST = "approval_request"
     APPROVAL_CONFIRMATION = "approval_confirmation"
     REJECTION_NOTICE = "rejection_notice"
@@ -30,7 +34,7 @@ class MailKind(StrEnum):
 class RenderedMail:
     subject: str
     text: str
-    html: str
+    html: str | None
 
 
 @lru_cache(maxsize=1)
@@ -46,12 +50,15 @@ def environment() -> Environment:
     )
 
 
-def render(kind: MailKind | str, context: dict[str, Any]) -> RenderedMail:
+def render(template: str, context: dict[str, Any]) -> RenderedMail:
+    """The subject (one line, at most 250 characters), text and HTML (if any) of ``template``."""
     env = environment()
-    kind = MailKind(kind)
-    subject = env.get_template(f"{kind}.subject.j2").render(context)
+    name = str(template)
+    subject = env.get_template(f"{name}.subject.j2").render(context)
+    html = (env.get_template(f"{name}.html.j2").render(context)
+            if (TEMPLATES_DIR / f"{name}.html.j2").exists() else None)
     return RenderedMail(
         subject=" ".join(subject.split())[:250],
-        text=env.get_template(f"{kind}.txt.j2").render(context),
-        html=env.get_template(f"{kind}.html.j2").render(context),
+        text=env.get_template(f"{name}.txt.j2").render(context),
+        html=html,
     )

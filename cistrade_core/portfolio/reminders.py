@@ -11,7 +11,12 @@ from cistrade_core.notify import MailKind, Notifier
 from cistrade_core.portfolio import store
 from cistrade_core.portfolio.model import Portfolio
 from cistrade_core.portfolio.store import PortfolioFilter
-from cistrade_core.portfolio.workflow import checker_emails, checkers, mail_context
+from cistrade_core.portfolio.workflow import (
+    checker_emails,
+    checkers,
+    mail_context,
+    portfolio_mail,
+)
 from cistrade_core.warehouse import Transaction, Warehouse
 
 REMINDER_ACTOR = SystemActor("system:approval-reminders")
@@ -20,7 +25,7 @@ REMINDER_ACTOR = SystemActor("system:approval-reminders")
 @dataclass(frozen=True)
 class ReminderReport:
     overdue: list[str] = field(default_factory=list)     # portfolio codes
-    queued: list[str] = field(default_factory=list)      # notification ids
+    queued: list[str] = field(default_factory=list)      # mail ids (outbox)
     already_sent: list[str] = field(default_factory=list)
 
 
@@ -60,11 +65,10 @@ def send_reminders(warehouse: Warehouse, notifier: Notifier, now: datetime,
             context = mail_context(p, p, None, None)
             context.update(submitted_at=f"{p.submitted_at:%Y-%m-%d %H:%M}",
                            age_text=age_text(now - p.submitted_at))
-            nid = notifier.queue(
-                tx, MailKind.APPROVAL_REMINDER,
-                checker_emails(tx, exclude=p.change_makers, among=approvers),
-                context, portfolio_code=p.portfolio_code, version=p.version,
-                dedupe_key=f"reminder:{p.portfolio_code}:{p.version}:{run_key}")
+            nid = notifier.queue(tx, portfolio_mail(
+                MailKind.APPROVAL_REMINDER,
+                checker_emails(tx, exclude=p.change_makers, among=approvers), context, p,
+                dedupe_key=f"reminder:{p.portfolio_code}:{p.version}:{run_key}"))
             (report.queued if nid else report.already_sent).append(nid or p.portfolio_code)
         return Done(report, detail={"overdue": report.overdue,
                                     "reminded": len(report.queued),

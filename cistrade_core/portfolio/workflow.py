@@ -33,7 +33,7 @@ from cistrade_core.errors import (
     NotFound,
     ValidationError,
 )
-from cistrade_core.notify import MailKind, Notifier
+from cistrade_core.notify import About, Mail, MailKind, Notifier
 from cistrade_core.portfolio import store
 from cistrade_core.portfolio.model import FIELDS, PendingAction, Portfolio, Status, changes
 from cistrade_core.portfolio.store import PortfolioFilter
@@ -377,8 +377,7 @@ class PortfolioService:
         else:
             return []
         context = mail_context(subject, after, session, reason)
-        nid = self.notifier.queue(tx, kind, to, context, portfolio_code=after.portfolio_code,
-                                  version=after.version)
+        nid = self.notifier.queue(tx, portfolio_mail(kind, to, context, after))
         return [nid] if nid else []
 
 
@@ -395,6 +394,15 @@ def checker_emails(tx: Transaction, exclude: tuple[str, ...] = (),
     """
     return [u["user_email"] for u in (checkers(tx) if among is None else among)
             if u["user_login"] not in exclude]
+
+
+def portfolio_mail(kind: MailKind, recipients: list[str], context: dict[str, Any],
+                   p: Portfolio, dedupe_key: str | None = None) -> Mail:
+    """The ``kind`` mail about version ``p.version`` of portfolio ``p``."""
+    return Mail.from_template(
+        f"portfolio.{kind}", kind, context, recipients, dedupe_key=dedupe_key,
+        about=About(portfolio_code=p.portfolio_code, portfolio_version=p.version),
+        headers={"X-CisTrade-Event": str(kind), "X-CisTrade-Portfolio": p.portfolio_code})
 
 
 def mail_context(change: Portfolio, after: Portfolio, actor: Session | None,

@@ -58,7 +58,10 @@ C = ReportColumn
 @query("gmp_load_summary")
 def gmp_load_summary(warehouse: Warehouse, p: ReportParams) -> ReportData:
     """Per feed and business day: the latest load attempt, its rows, status, reason, alerts."""
-    warehouse.ensure_gmp_schema()
+    from cistrade_core.notify import mails
+    from cistrade_core.schema import ensure_core_schema
+
+    ensure_core_schema(warehouse)  # the GMP tables, and the mail outbox holding the alerts
     rows = warehouse.query(
         """
         SELECT business_date, feed, status, row_count, extract_timestamp, recorded_at,
@@ -77,9 +80,9 @@ def gmp_load_summary(warehouse: Warehouse, p: ReportParams) -> ReportData:
     # Alerts per feed and day, counted here: string aggregation is spelled differently
     # by every engine.
     alerts: dict[tuple[str, date], list[str]] = {}
-    for a in warehouse.query("SELECT feed, business_date, kind FROM gmp_cis.gmp_alert_log "
-                             "WHERE business_date BETWEEN ? AND ?", [p.start, p.end]):
-        alerts.setdefault((a["feed"], a["business_date"]), []).append(a["kind"])
+    for a in mails(warehouse, topic="gmp", between=(p.start, p.end)):
+        alerts.setdefault((a["feed"], a["business_date"]), []).append(
+            a["topic"].removeprefix("gmp."))
     for r in rows:
         kinds = alerts.get((r["feed"], r["business_date"]), [])
         r["alerts"], r["kinds"] = len(kinds), ", ".join(sorted(set(kinds)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import os
@@ -16,8 +15,7 @@ from typing import Any
 from jinja2 import Environment, StrictUndefined
 
 from cistrade_core.config import Settings, get_settings
-from cistrade_core.mail import MailResult, build_message, send_mail
-from cistrade_core.mail.sender import Attachment
+from cistrade_core.notify import About, AttachedFile, Delivery, Mail, Notifier
 from cistrade_core.reports.data import ReportData
 from cistrade_core.reports.definition import ReportDefinition
 from cistrade_core.reports.queries import QUERIES, ReportParams
@@ -31,8 +29,8 @@ log = logging.getLogger(__name__)
 
 #: Mail larger than this (bytes of attachments) carries the files zipped.
 DEFAULT_MAX_EMAIL_BYTES = 10 * 1024 * 1024
-_MIME = {"csv": ("text", "csv"), "xlsx": ("application",
-         "vnd.openxmlformats-officedocument.spreadsheetml.sheet"), "pdf": ("application", "pdf")}
+_MIME = {"csv": "text/csv", "pdf": "application/pdf", "zip": "application/zip",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 @dataclass
@@ -108,49 +106,51 @@ def build_report(definition: ReportDefinition, as_of: date, *,
     return run
 
 
-def attachments_for(files: Sequence[Path], max_bytes: int) -> tuple[list[Attachment], bool]:
-    """The files as attachments, or one zip of them when they are larger than ``max_bytes``."""
-    total = sum(p.stat().st_size for p in files)
-    if total <= max_bytes:
-        return [Attachment(p.name, p.read_bytes(), *_MIME[p.suffix.lstrip(".")])
-                for p in files], False
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+def attachments_for(files: Sequence[Path], max_bytes: int) -> tuple[list[AttachedFile], bool]:
+    """The files as attachments, or one zip of them (written beside them) when they are
+    larger than ``max_bytes``."""
+    if sum(p.stat().st_size for p in files) <= max_bytes:
+        return [AttachedFile(p, _MIME[p.suffix.lstrip(".")]) for p in files], False
+    target = files[0].with_name(files[0].name.rsplit(".", 1)[0] + ".zip")
+    tmp = target.with_name(f".{target.name}.tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         for p in files:
             zf.write(p, p.name)
-    name = files[0].name.rsplit(".", 1)[0] + ".zip"
-    return [Attachment(name, buffer.getvalue(), "application", "zip")], True
+    tmp.replace(target)
+    return [AttachedFile(target, _MIME["zip"])], True
 
 
 def deliver(run: ReportRun, recipients: Sequence[str], *, settings: Settings | None = None,
             warehouse: Warehouse | None = None, max_bytes: int | None = None,
-            spool: bool = True) -> MailResult:
-    """Mail the run's files; every attempt is recorded in ``cis_report_run``.
+            dedupe_key: str | None = None) -> Delivery:
+    """Mail the run's files through the mail outbox; every attempt is recorded in
+    ``cis_report_run``.
 
-    With ``spool`` a failed send is kept in the mail spool and sent by a later
-    flush; without it the caller retries (the DAG does, spooling on its last try).
+    A failed send stays in the outbox (``FAILED``) and is sent by a later retry. With
+    ``dedupe_key`` (the DAG passes its run's) the mail is recorded once: delivering
+    again sends that mail if it is still waiting, and never sends it twice.
     """
     settings = settings or get_settings()
     warehouse = warehouse or get_warehouse(settings)
     if max_bytes is None:
         max_bytes = int(os.environ.get("CISTRADE_REPORT_MAX_EMAIL_BYTES", DEFAULT_MAX_EMAIL_BYTES))
     attachments, zipped = attachments_for(run.files, max_bytes)
-    msg = build_message(
-        subject=run.render(run.definition.subject), sender=settings.smtp.mail_from,
-        to=list(recipients), text=run.render(run.definition.body), attachments=attachments,
-        headers={"X-CisTrade-Report": run.definition.name,
-                 "X-CisTrade-As-Of": run.as_of.isoformat()},
+    name = run.definition.name
+    mail = Mail(
+        f"report.{name}", run.render(run.definition.subject), run.render(run.definition.body),
+        tuple(recipients), dedupe_key=dedupe_key, attachments=tuple(attachments),
+        about=About(report=name, business_date=run.as_of),
+        headers={"X-CisTrade-Report": name, "X-CisTrade-As-Of": run.as_of.isoformat()},
     )
-    result = send_mail(msg, settings.smtp, settings.mail_spool_dir if spool else None)
-    _record_run(warehouse, report=run.definition.name, as_of=run.as_of,
+    result = Notifier(settings).send(warehouse, mail)
+    _record_run(warehouse, report=name, as_of=run.as_of,
                 formats=",".join(p.suffix.lstrip(".") for p in run.files),
                 folder=str(run.folder), row_count=run.row_count,
                 recipients=", ".join(recipients), sent=result.sent, zipped=zipped,
                 error=result.error)
     if not result.sent:
-        log.error("report %s %s not mailed%s: %s", run.definition.name, run.as_of,
-                  f" (kept for retry in {settings.mail_spool_dir})" if spool else "",
-                  result.error)
+        log.error("report %s %s not mailed (mail %s kept in the outbox for retry): %s",
+                  name, run.as_of, result.mail_id, result.error)
     return result
 
 

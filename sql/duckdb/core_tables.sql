@@ -1,5 +1,5 @@
 -- Core tables: ACL, sessions, portfolios with their history, UDFs, audit log and
--- the notification outbox (DuckDB). Timestamps are naive UTC. JSON is kept as text
+-- the mail outbox (DuckDB). Timestamps are naive UTC. JSON is kept as text
 -- so the same columns map onto Kudu STRING columns.
 CREATE SCHEMA IF NOT EXISTS gmp_cis;
 
@@ -143,23 +143,32 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_audit_log (
     detail      VARCHAR               -- JSON: error, reason, filters
 );
 
--- Notification outbox: written with the workflow step, sent after it commits ----------------
-CREATE TABLE IF NOT EXISTS gmp_cis.cis_notification (
-    notification_id   VARCHAR   PRIMARY KEY,
-    event             VARCHAR   NOT NULL,
-    portfolio_code    VARCHAR,
-    portfolio_version BIGINT,
-    recipients        VARCHAR   NOT NULL,  -- comma-separated addresses
+-- Mail outbox: every outgoing mail (alerts, workflow mail, reports), recorded once and sent
+-- from here with retries; mail queued with a workflow step commits with it ------------------
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_mail_outbox (
+    mail_id           VARCHAR   PRIMARY KEY,
+    topic             VARCHAR   NOT NULL,  -- gmp.<check>, fx.<kind>, portfolio.<event>, report.<name>, system
     subject           VARCHAR   NOT NULL,
     body_text         VARCHAR   NOT NULL,
-    body_html         VARCHAR   NOT NULL,
+    body_html         VARCHAR,
+    recipients        VARCHAR   NOT NULL,  -- comma-separated addresses
+    headers           VARCHAR,             -- JSON: the X-CisTrade-* headers of the topic
+    attachments       VARCHAR,             -- JSON: files read when sending (path, content type)
     dedupe_key        VARCHAR   UNIQUE,
+    feed              VARCHAR,             -- what the mail is about, for the reports:
+    business_date     DATE,                --   GMP feed and day, report as-of date,
+    provider          VARCHAR,             --   FX provider and run,
+    run_id            VARCHAR,
+    portfolio_code    VARCHAR,             --   portfolio and version,
+    portfolio_version BIGINT,
+    report            VARCHAR,             --   report name
     status            VARCHAR   NOT NULL
-        CHECK (status IN ('PENDING', 'SENDING', 'SENT', 'SPOOLED', 'NO_RECIPIENTS')),
+        CHECK (status IN ('PENDING', 'SENDING', 'SENT', 'FAILED', 'NO_RECIPIENTS')),
     attempts          INTEGER   NOT NULL,
-    error             VARCHAR,
-    spool_file        VARCHAR,
-    message_id        VARCHAR,
+    error             VARCHAR,             -- of the last attempt
+    message_id        VARCHAR   NOT NULL,  -- the Message-ID header, the same on every attempt
     created_at        TIMESTAMP NOT NULL,
+    claimed_at        TIMESTAMP,           -- when a sender took it (SENDING)
+    claimed_by        VARCHAR,             -- host:pid of that sender
     sent_at           TIMESTAMP
 );

@@ -90,15 +90,3 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_fx_load_run (
     pairs_missing    INTEGER   NOT NULL,
     message          VARCHAR   NOT NULL
 );
-
--- Every alert the FX load raised, sent or not.
-CREATE TABLE IF NOT EXISTS gmp_cis.cis_fx_alert (
-    run_id     VARCHAR   NOT NULL,
-    kind       VARCHAR   NOT NULL,  -- auth, fallback, outage, held, rejected, coverage, divergence
-    provider   VARCHAR,
-    subject    VARCHAR   NOT NULL,
-    recipients VARCHAR   NOT NULL,
-    sent       BOOLEAN   NOT NULL,
-    error      VARCHAR,
-    raised_at  TIMESTAMP NOT NULL
-);

@@ -234,28 +234,37 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_session (
 PARTITION BY HASH (session_id) PARTITIONS 2
 STORED AS KUDU;
 
--- Notification outbox: written with the workflow step, sent after it -------------------
-CREATE TABLE IF NOT EXISTS gmp_cis.cis_notification (
-    notification_id   STRING    NOT NULL,
-    event             STRING    NOT NULL,
-    portfolio_code    STRING,
-    portfolio_version BIGINT,
-    recipients        STRING    NOT NULL COMMENT 'comma-separated addresses',
+-- Mail outbox: every outgoing mail (alerts, workflow mail, reports), sent from here -------
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_mail_outbox (
+    mail_id           STRING    NOT NULL,
+    topic             STRING    NOT NULL
+        COMMENT 'gmp.<check>, fx.<kind>, portfolio.<event>, report.<name> or system',
     subject           STRING    NOT NULL,
     body_text         STRING    NOT NULL,
-    body_html         STRING    NOT NULL,
+    body_html         STRING,
+    recipients        STRING    NOT NULL COMMENT 'comma-separated addresses',
+    headers           STRING    COMMENT 'JSON: the X-CisTrade-* headers of the topic',
+    attachments       STRING    COMMENT 'JSON: files read when sending',
     dedupe_key        STRING    COMMENT 'unique; enforced by the library',
+    feed              STRING,
+    business_date     DATE,
+    provider          STRING,
+    run_id            STRING,
+    portfolio_code    STRING,
+    portfolio_version BIGINT,
+    report            STRING,
     status            STRING    NOT NULL
-        COMMENT 'PENDING, SENDING, SENT, SPOOLED or NO_RECIPIENTS',
+        COMMENT 'PENDING, SENDING, SENT, FAILED or NO_RECIPIENTS',
     attempts          INT       NOT NULL,
-    error             STRING,
-    spool_file        STRING,
-    message_id        STRING,
+    error             STRING    COMMENT 'of the last attempt',
+    message_id        STRING    NOT NULL COMMENT 'the same on every attempt',
     created_at        TIMESTAMP NOT NULL,
+    claimed_at        TIMESTAMP,
+    claimed_by        STRING    COMMENT 'host:pid of the sender',
     sent_at           TIMESTAMP,
-    PRIMARY KEY (notification_id)
+    PRIMARY KEY (mail_id)
 )
-PARTITION BY HASH (notification_id) PARTITIONS 2
+PARTITION BY HASH (mail_id) PARTITIONS 2
 STORED AS KUDU;
 
 -- FX rates that were not stored as good: rejected, or held back after a jump ------------
@@ -314,21 +323,6 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_fx_load_run (
     pairs_missing       INT       NOT NULL,
     message             STRING    NOT NULL,
     PRIMARY KEY (run_id)
-)
-PARTITION BY HASH (run_id) PARTITIONS 2
-STORED AS KUDU;
-
--- Every alert the FX load raised, sent or not ---------------------------------------------
-CREATE TABLE IF NOT EXISTS gmp_cis.cis_fx_alert (
-    run_id     STRING    NOT NULL,
-    kind       STRING    NOT NULL,
-    raised_at  TIMESTAMP NOT NULL,
-    provider   STRING,
-    subject    STRING    NOT NULL,
-    recipients STRING    NOT NULL,
-    sent       BOOLEAN   NOT NULL,
-    error      STRING,
-    PRIMARY KEY (run_id, kind, raised_at)
 )
 PARTITION BY HASH (run_id) PARTITIONS 2
 STORED AS KUDU;

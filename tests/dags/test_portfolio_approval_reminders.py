@@ -45,7 +45,7 @@ def test_dag_run_sends_queued_mail_and_reminders(dag, smtp_server, settings, cor
     from cistrade_core.audit import log as audit_log
     from cistrade_core.clock import utcnow
     from cistrade_core.config import get_settings
-    from cistrade_core.notify import notifications
+    from cistrade_core.notify import mails
     from cistrade_core.services import open_core
     from cistrade_dev.smtp_server import read_outbox
 
@@ -57,7 +57,7 @@ def test_dag_run_sends_queued_mail_and_reminders(dag, smtp_server, settings, cor
         p = core.portfolios.create(maker, code, name=code, base_currency="USD", owner="o",
                                    desk="d")
         core.portfolios.submit(maker, code, p.version)
-    assert [r["status"] for r in notifications(core.warehouse)] == ["PENDING", "PENDING"]
+    assert [r["status"] for r in mails(core.warehouse)] == ["PENDING", "PENDING"]
 
     run = dag.test(run_conf={"max_age_hours": 24})
     assert run.state == DagRunState.SUCCESS
@@ -70,6 +70,6 @@ def test_dag_run_sends_queued_mail_and_reminders(dag, smtp_server, settings, cor
                   if m["X-CisTrade-Event"] == "approval_reminder"]
     assert "checker1@example.com" in reminder["X-Envelope-To"]
     assert "waiting for approval for 2 days" in reminder["Subject"]
-    assert all(r["status"] == "SENT" for r in notifications(core.warehouse))
+    assert all(r["status"] == "SENT" for r in mails(core.warehouse))
     [remind] = audit_log.select(core.warehouse, AuditFilter(action="REMIND"))
     assert remind.detail["overdue"] == ["OLD-01"]

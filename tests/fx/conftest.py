@@ -96,6 +96,13 @@ def mail_settings(smtp_server):
     return replace(get_settings(), market_data_recipients=("market-data@example.com",))
 
 
+def recorded_alerts(store, run_id: str | None = None) -> list[dict]:
+    """The FX alerts recorded in the mail outbox (of one run), oldest first."""
+    from cistrade_core.notify import mails
+
+    return mails(store.warehouse, topic="fx", run_id=run_id)
+
+
 def alert_mails(smtp_server) -> dict[str, list]:
     """Received FX alert mails by kind (``fallback``, ``outage``, ...)."""
     from cistrade_dev.smtp_server import read_outbox

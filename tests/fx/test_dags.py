@@ -12,7 +12,7 @@ import pytest
 from cistrade_core.fx.load import run_load
 from cistrade_core.fx.pairs import REUTERS_PAIRS
 
-from .conftest import alert_mails
+from .conftest import alert_mails, recorded_alerts
 
 REPO = Path(__file__).resolve().parents[2]
 DAG_IDS = ("fx_rates_bloomberg", "fx_rates_reuters")
@@ -82,6 +82,7 @@ def test_reuters_dag_keeps_the_backup_fresh_and_alerts_divergence(
     assert newest.source == "reuters" and newest.age < timedelta(minutes=1)
     [divergence] = alert_mails(smtp_server)["divergence"]
     assert "EURUSD" in divergence.get_content()
-    assert [a["kind"] for a in store.alerts(f"divergence:{run.run_id}")] == ["divergence"]
+    assert [a["topic"] for a in recorded_alerts(store, f"divergence:{run.run_id}")] == [
+        "fx.divergence"]
     gap = Decimal(divergence.get_content().split("= ")[1].split(" bp")[0])
     assert gap > 90

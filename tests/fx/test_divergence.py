@@ -6,7 +6,7 @@ from decimal import Decimal
 from cistrade_core.fx.divergence import check_divergence, find_divergences
 from cistrade_core.fx.load import run_load
 
-from .conftest import alert_mails
+from .conftest import alert_mails, recorded_alerts
 
 
 def load(provider, store, mail_settings, fx_settings, endpoints):
@@ -39,7 +39,7 @@ def test_a_reuters_mid_off_by_one_percent_is_alerted(sim, store, mail_settings, 
     [mail] = alert_mails(smtp_server)["divergence"]
     assert "2 pairs where Bloomberg and Reuters differ by more than 25 bp" in mail["Subject"]
     assert "EURUSD: bloomberg" in mail.get_content()
-    assert [a["kind"] for a in store.alerts("d-2")] == ["divergence"]
+    assert [a["topic"] for a in recorded_alerts(store, "d-2")] == ["fx.divergence"]
 
 
 def test_old_rates_are_not_compared(sim, store, mail_settings, fx_settings, endpoints):

@@ -13,10 +13,9 @@ from cistrade_core.config import SmtpSettings
 from cistrade_core.fx.load import FxLoader, run_load
 from cistrade_core.fx.models import utcnow
 from cistrade_core.fx.pairs import BLOOMBERG_PAIRS, REUTERS_PAIRS
-from cistrade_core.mail.sender import pending
 from cistrade_dev.smtp_server import free_port
 
-from .conftest import KEYS, alert_mails
+from .conftest import KEYS, alert_mails, recorded_alerts
 
 UNCOVERED = tuple(p for p in BLOOMBERG_PAIRS if p not in REUTERS_PAIRS)
 
@@ -98,7 +97,8 @@ def test_bloomberg_failing_falls_back_to_reuters(sim, store, load, smtp_server, 
     assert "bloomberg unavailable" in fallback["Subject"]
     body = fallback.get_content()
     assert f"{len(UNCOVERED)} pairs have no fresh rate" in body and "EURKWD" in body
-    assert {a["kind"] for a in store.alerts(report.run_id)} == {"fallback"} | extra_alerts
+    assert {a["topic"] for a in recorded_alerts(store, report.run_id)} == {
+        f"fx.{kind}" for kind in {"fallback"} | extra_alerts}
     if kind in ("stale", "crossed"):
         held = store.held_rates(report.run_id)
         assert len(held) == len(BLOOMBERG_PAIRS)
@@ -230,8 +230,8 @@ def test_an_smtp_failure_never_fails_the_load(sim, store, fx_settings, endpoints
     assert report.fresh and report.stored == len(REUTERS_PAIRS)
     [alert] = report.alerts
     assert not alert.sent and alert.error
-    assert [a["sent"] for a in store.alerts(report.run_id)] == [False]
-    assert len(pending(settings.mail_spool_dir)) == 1  # kept for `cistrade mail retry`
+    assert [a["status"] for a in recorded_alerts(store, report.run_id)] == ["FAILED"]
+    assert len(recorded_alerts(store)) == 1  # kept for `cistrade mail retry`
 
 
 def test_a_missing_endpoint_counts_as_a_failed_provider(sim, store, mail_settings, fx_settings,
@@ -257,7 +257,7 @@ def test_the_api_keys_never_reach_logs_tables_or_mail(sim, store, load, smtp_ser
         load()
     dump = caplog.text
     for table in ("cis_fx_rate", "cis_fx_rate_held", "cis_fx_feed_health", "cis_fx_load_run",
-                  "cis_fx_alert"):
+                  "cis_mail_outbox"):
         dump += repr(store.warehouse.query(f"SELECT * FROM gmp_cis.{table}"))
     for path in Path(cistrade_home).rglob("*"):
         if path.is_file() and path.suffix != ".duckdb":

@@ -4,18 +4,23 @@ applied when the unit of work ends, portable SQL (see :mod:`tests.kudu_on_duckdb
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
-from cistrade_core.config import SQL_DIR
+from cistrade_core.config import SQL_DIR, SmtpSettings
+from cistrade_core.fx.alerts import FxAlert, send_alert
 from cistrade_core.fx.divergence import find_divergences
 from cistrade_core.fx.refdata import SEEDED_REASON, currency_count, seed_currencies
 from cistrade_core.fx.store import PREFERENCE, FxStore
 from cistrade_core.fx.validation import Check, Failure
+from cistrade_core.notify import Notifier
+from cistrade_dev.smtp_server import free_port
 from tests.kudu_on_duckdb import KuduOnDuckDB, check_portable
 
+from .conftest import recorded_alerts
 from .test_store import T0, rate, save
 
 
@@ -78,11 +83,14 @@ def test_reads_rank_as_the_view_does(deferred):
     assert compared == 2 and [d.pair for d in found] == ["EURUSD"]
 
 
-def test_alerts_are_recorded(deferred):
-    deferred.record_alert("run-1", "outage", "bloomberg", "down", ["a@example.com"], False, "x")
-    [alert] = deferred.alerts("run-1")
-    assert (alert["kind"], alert["sent"], alert["recipients"]) == ("outage", False,
-                                                                    "a@example.com")
+def test_alerts_are_recorded(deferred, settings):
+    down = replace(settings, smtp=SmtpSettings(port=free_port(), timeout=1),
+                   market_data_recipients=("a@example.com",))
+    send_alert(FxAlert("outage", "down", provider="bloomberg"), notifier=Notifier(down),
+               warehouse=deferred.warehouse, run_id="run-1")
+    [alert] = recorded_alerts(deferred, "run-1")
+    assert (alert["topic"], alert["status"], alert["recipients"]) == ("fx.outage", "FAILED",
+                                                                      "a@example.com")
 
 
 def test_currencies_are_seeded_through_the_feed_load(warehouse):

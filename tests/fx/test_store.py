@@ -5,9 +5,13 @@ from decimal import Decimal
 
 import pytest
 
+from cistrade_core.fx.alerts import FxAlert
 from cistrade_core.fx.health import FeedHealth, LoadRun
 from cistrade_core.fx.models import FxRate
 from cistrade_core.fx.validation import Check, Failure
+from cistrade_core.notify import Notifier
+
+from .conftest import recorded_alerts
 
 T0 = datetime(2025, 3, 14, 10, 0, tzinfo=UTC)
 
@@ -30,7 +34,7 @@ def test_schema_is_created_from_the_sql_file(store):
     tables = {r["table_name"] for r in store.warehouse.query(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", ["gmp_cis"])}
     assert {"cis_fx_rate", "cis_fx_rate_current", "cis_fx_rate_held", "cis_fx_feed_health",
-            "cis_fx_load_run", "cis_fx_alert"} <= tables
+            "cis_fx_load_run", "cis_mail_outbox"} <= tables
     store.warehouse.run_sql_file("fx_tables.sql")  # idempotent
 
 
@@ -108,10 +112,11 @@ def test_a_held_rate_can_be_released_after_a_check(store):
     assert store.release_held("USDJPY", "release-2") is None
 
 
-def test_values_are_bound_not_formatted(store):
+def test_values_are_bound_not_formatted(store, settings):
     hostile = "x'); DROP TABLE gmp_cis.cis_fx_rate; --"
-    store.record_alert("run-1", "test", None, hostile, ["a@example.com"], False, hostile)
-    assert store.alerts(kind="test")[0]["subject"] == hostile
+    with store.warehouse.transaction() as tx:
+        Notifier(settings).queue(tx, FxAlert("test", hostile, [hostile]).mail(settings, "run-1"))
+    assert recorded_alerts(store)[0]["subject"] == f"[CisTrade FX] {hostile}"
     assert store.count_rates() == 0
 
 

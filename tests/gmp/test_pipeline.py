@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from cistrade_core import notify
 from cistrade_core.config import SmtpSettings
 from cistrade_core.feeds import FEEDS, get_feed
 from cistrade_core.gmp.outcome import FeedStatus
@@ -125,8 +126,8 @@ def test_each_fault_is_caught_alerted_and_leaves_the_previous_day_current(
     assert "Business date : 2026-11-27" in body
     assert FAULT_MESSAGES[fault].split(" (value")[0] in body
     assert alert["To"] == "gmp-support@example.com"
-    logged = warehouse.alerts(DAY, spec.feed, str(spec.kind))
-    assert len(logged) == 1 and logged[0]["sent"]
+    logged = notify.mails(warehouse, topic=f"gmp.{spec.kind}", feed=spec.feed, business_date=DAY)
+    assert len(logged) == 1 and logged[0]["status"] == "SENT"
     if expected_status is not FeedStatus.MISSING:
         [record] = [r for r in warehouse.load_history(DAY, DAY) if r.feed == spec.feed]
         assert record.status == str(expected_status)
@@ -186,9 +187,9 @@ def test_an_smtp_outage_never_hides_the_load_result(settings, warehouse, clock, 
     outcomes = {o.feed: o for o in gmp.run_day(DAY)}
     assert outcomes["currency"].status is FeedStatus.REJECTED
     assert outcomes["calendar"].status is FeedStatus.LOADED
-    [logged] = warehouse.alerts(DAY, "currency")
-    assert not logged["sent"] and "ConnectionRefusedError" in logged["error"]
-    assert len(list(settings.mail_spool_dir.glob("*.eml"))) == 3  # currency and its dependents
+    [logged] = notify.mails(warehouse, topic="gmp", feed="currency", business_date=DAY)
+    assert logged["status"] == "FAILED" and "ConnectionRefusedError" in logged["error"]
+    assert len(notify.mails(warehouse, status="FAILED")) == 3  # currency and its dependents
 
 
 def test_an_older_extract_than_the_last_loaded_one_is_rejected(gmp, drop, settings):

@@ -146,37 +146,39 @@ def test_fx_family_from_feed_health_rates_and_held_rates(store, settings):
     assert sample(r, "cistrade_fx_divergent_pairs") == 0  # 20 bp is within the 25 bp limit
 
 
-def test_mail_family_from_the_outbox_the_alert_logs_and_the_spool(store, settings):
+def test_mail_family_from_the_outbox(store, settings):
     now = utcnow()
 
-    def note(nid, status, attempts, minutes_ago):
-        return {"notification_id": nid, "event": "submitted", "portfolio_code": "P",
-                "portfolio_version": 1, "recipients": "a@example.com", "subject": nid,
-                "body_text": "t", "body_html": "h", "dedupe_key": None, "status": status,
-                "attempts": attempts, "error": None, "spool_file": None, "message_id": None,
-                "created_at": now - timedelta(minutes=minutes_ago), "sent_at": None}
+    def mail(mid, topic, status, attempts, minutes_ago):
+        return {"mail_id": mid, "topic": topic, "subject": mid, "body_text": "t",
+                "body_html": None, "recipients": "a@example.com", "headers": None,
+                "attachments": None, "dedupe_key": None, "feed": None, "business_date": None,
+                "provider": None, "run_id": None, "portfolio_code": None,
+                "portfolio_version": None, "report": None, "status": status,
+                "attempts": attempts, "error": None, "message_id": f"<{mid}@x>",
+                "created_at": now - timedelta(minutes=minutes_ago), "claimed_at": None,
+                "claimed_by": None, "sent_at": None}
 
-    store.insert("gmp_cis.cis_notification", [
-        note("n1", "SENT", 1, 90), note("n2", "SENT", 3, 80), note("n3", "SPOOLED", 1, 70),
-        note("n4", "PENDING", 0, 50), note("n5", "NO_RECIPIENTS", 0, 10)])
-    store.record_alert("data_quality", "country", D2, "s", ["a@example.com"], True, None)
-    store.record_alert("empty_file", "currency", D2, "s", ["a@example.com"], False, "refused")
-    spool = settings.mail_spool_dir
-    spool.mkdir(parents=True)
-    stamp = (now - timedelta(hours=2)).strftime("%Y%m%dT%H%M%S")
-    (spool / f"{stamp}-abcd1234.eml").write_bytes(b"Subject: late\r\n\r\nbody\r\n")
+    store.insert("gmp_cis.cis_mail_outbox", [
+        mail("m1", "portfolio.submitted", "SENT", 1, 90),
+        mail("m2", "portfolio.approved", "SENT", 3, 80),     # two failed tries first
+        mail("m3", "gmp.data_quality", "FAILED", 2, 120),    # waiting for a retry
+        mail("m4", "fx.outage", "PENDING", 0, 30),
+        mail("m5", "system", "NO_RECIPIENTS", 0, 10),
+        mail("m6", "report.fx_rates_snapshot", "SENT", 1, 5)])
 
     r = scrape(settings)
     assert sample(r, "cistrade_scrape_collector_success", family="mail") == 1
-    assert sample(r, "cistrade_mail_sent_total", kind="notification") == 2
-    assert sample(r, "cistrade_mail_failed_total", kind="notification") == 2
-    assert sample(r, "cistrade_mail_retried_total", kind="notification") == 2
-    assert sample(r, "cistrade_mail_queued", kind="notification") == 1
-    assert sample(r, "cistrade_mail_sent_total", kind="gmp_alert") == 1
-    assert sample(r, "cistrade_mail_failed_total", kind="gmp_alert") == 1
-    assert sample(r, "cistrade_mail_queued", kind="spool") == 1
+    assert sample(r, "cistrade_mail_sent_total", kind="portfolio") == 2
+    assert sample(r, "cistrade_mail_failed_total", kind="portfolio") == 2
+    assert sample(r, "cistrade_mail_retried_total", kind="portfolio") == 2
+    assert sample(r, "cistrade_mail_failed_total", kind="gmp") == 2
+    assert sample(r, "cistrade_mail_queued", kind="gmp") == 1
+    assert sample(r, "cistrade_mail_queued", kind="fx") == 1
+    assert sample(r, "cistrade_mail_failed_total", kind="system") == 1
+    assert sample(r, "cistrade_mail_sent_total", kind="report") == 1
     age = sample(r, "cistrade_mail_oldest_unsent_age_seconds")
-    assert 7190 <= age <= 7300  # the spooled message, two hours old
+    assert 7190 <= age <= 7300  # the failed GMP alert, two hours old
 
 
 def test_acl_family_from_the_audit_log_and_sessions(store, settings):

@@ -78,8 +78,9 @@ def test_the_scraped_values_tell_what_the_demo_did(stack: Stack):
     assert value(q('cistrade_fx_held_jumps_total{provider="bloomberg"}')) == 2
     assert value(q('cistrade_fx_retries_total{provider="bloomberg"}')) >= 2
     assert value(q('cistrade_fx_fallbacks_total{provider="reuters"}')) >= 2
-    assert value(q('cistrade_mail_queued{kind="spool"}')) >= 1
-    assert value(q('cistrade_mail_failed_total{kind="notification"}')) == 1
+    assert value(q('cistrade_mail_queued{kind="portfolio"}')) == 1
+    assert value(q('cistrade_mail_failed_total{kind="portfolio"}')) >= 1
+    assert value(q('cistrade_mail_sent_total{kind="gmp"}')) >= 3
     assert value(q("cistrade_mail_oldest_unsent_age_seconds")) > 0
     assert value(q('cistrade_pool_max_connections{pool="hive"}')) >= 1
     assert value(q('cistrade_pool_connections_opened_total{pool="hive"}')) >= 1

@@ -4,8 +4,7 @@ from dataclasses import replace
 
 from cistrade_core.acl import AclAdmin, SystemActor
 from cistrade_core.config import SmtpSettings, get_settings
-from cistrade_core.mail.sender import pending
-from cistrade_core.notify import MailKind, Notifier, notifications, render
+from cistrade_core.notify import MailKind, Notifier, mails, render
 from cistrade_core.services import open_core
 from cistrade_dev.smtp_server import free_port, read_outbox, start_server
 
@@ -44,9 +43,9 @@ def test_submit_mails_the_checkers_but_not_the_maker(mail_core, login, smtp_serv
     assert f"cistrade portfolio approve EQ-01 --version {p.version}" in text
     assert "Base currency: GBP" in text
     assert "<b>EQ-01</b>" in _html(msg)
-    [row] = notifications(mail_core.warehouse, "EQ-01")
-    assert (row["status"], row["event"], row["portfolio_version"]) == (
-        "SENT", "approval_request", p.version)
+    [row] = mails(mail_core.warehouse, portfolio_code="EQ-01")
+    assert (row["status"], row["topic"], row["portfolio_version"]) == (
+        "SENT", "portfolio.approval_request", p.version)
 
 
 def test_approval_and_rejection_mail_the_makers(mail_core, login, smtp_server):
@@ -94,9 +93,9 @@ def test_a_failed_send_keeps_the_step_and_is_retried(core_wh, clock, login, cist
     core = open_core(settings, core_wh, clock, dispatch=True)
     p = _submitted(core, login("maker1"))
     assert core.portfolios.show(login("checker1"), "EQ-01").version == p.version
-    [row] = notifications(core_wh, "EQ-01")
-    assert row["status"] == "SPOOLED" and "ConnectionRefusedError" in row["error"]
-    assert len(pending(settings.mail_spool_dir)) == 1
+    [row] = mails(core_wh, portfolio_code="EQ-01")
+    assert row["status"] == "FAILED" and "ConnectionRefusedError" in row["error"]
+    assert len(mails(core_wh, status="FAILED")) == 1  # kept for retry
 
     server = start_server(cistrade_home / "outbox", port)
     try:
@@ -104,7 +103,7 @@ def test_a_failed_send_keeps_the_step_and_is_retried(core_wh, clock, login, cist
     finally:
         server.stop()
     assert (delivered, waiting) == (1, 0)
-    [row] = notifications(core_wh, "EQ-01")
+    [row] = mails(core_wh, portfolio_code="EQ-01")
     assert row["status"] == "SENT" and row["error"] is None
     [msg] = read_outbox(cistrade_home / "outbox")
     assert msg["Subject"].strip() == "[CisTrade] Approval needed: creation of portfolio EQ-01"
@@ -112,7 +111,7 @@ def test_a_failed_send_keeps_the_step_and_is_retried(core_wh, clock, login, cist
 
 def test_queued_mail_survives_until_dispatched(core, login, smtp_server):
     _submitted(core, login("maker1"))   # `core` queues without sending
-    [row] = notifications(core.warehouse, "EQ-01")
+    [row] = mails(core.warehouse, portfolio_code="EQ-01")
     assert row["status"] == "PENDING"
     assert read_outbox(smtp_server.outbox) == []
     notifier = Notifier(get_settings(), core.clock)
@@ -127,9 +126,9 @@ def test_no_checker_to_mail_raises_a_system_alert(mail_core, login, smtp_server,
     for user in ("checker1", "checker2", "hybrid"):
         admin.set_enabled(user, False)
     _submitted(mail_core, login("maker1"))
-    rows = notifications(mail_core.warehouse)
-    assert [(r["event"], r["status"]) for r in rows] == [
-        ("approval_request", "NO_RECIPIENTS"), ("system_alert", "PENDING")]
+    rows = mails(mail_core.warehouse)
+    assert [(r["topic"], r["status"]) for r in rows] == [
+        ("portfolio.approval_request", "NO_RECIPIENTS"), ("system", "PENDING")]
     mail_core.notifier.dispatch(mail_core.warehouse)
     [alert] = read_outbox(smtp_server.outbox)
     assert _rcpts(alert) == ["gmp-support@example.com"]
@@ -154,16 +153,16 @@ def test_every_template_renders_text_and_html():
 
 def test_a_lost_claim_is_queued_again_and_sent_once(core, login, smtp_server, clock):
     _submitted(core, login("maker1"))
-    [row] = notifications(core.warehouse, "EQ-01")
+    [row] = mails(core.warehouse, portfolio_code="EQ-01")
     # a dispatcher claimed the mail and died before sending it
     assert core.warehouse.update(
-        "gmp_cis.cis_notification", {"status": "SENDING", "attempts": 1, "sent_at": clock()},
-        {"notification_id": row["notification_id"], "status": "PENDING"}) == 1
+        "gmp_cis.cis_mail_outbox", {"status": "SENDING", "attempts": 1, "claimed_at": clock()},
+        {"mail_id": row["mail_id"], "status": "PENDING"}) == 1
     assert core.notifier.dispatch(core.warehouse).sent == 0
     assert core.notifier.retry(core.warehouse) == (0, 0)    # not stale yet
     clock.advance(hours=2)
     assert core.notifier.retry(core.warehouse) == (1, 0)
-    [row] = notifications(core.warehouse, "EQ-01")
+    [row] = mails(core.warehouse, portfolio_code="EQ-01")
     assert (row["status"], row["attempts"]) == ("SENT", 2)
-    assert core.notifier.dispatch(core.warehouse, [row["notification_id"]]).sent == 0
+    assert core.notifier.dispatch(core.warehouse, [row["mail_id"]]).sent == 0
     assert len(read_outbox(smtp_server.outbox)) == 1

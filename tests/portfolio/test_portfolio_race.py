@@ -80,5 +80,5 @@ def test_concurrent_approvals_exactly_one_succeeds(core, login, rounds):
                                outcome="CONFLICT") == 1
         # one confirmation mail queued, by the winner only
         assert core.warehouse.query(
-            "SELECT count(*) AS n FROM gmp_cis.cis_notification WHERE portfolio_code = ? "
-            "AND event = 'approval_confirmation'", [code])[0]["n"] == 1
+            "SELECT count(*) AS n FROM gmp_cis.cis_mail_outbox WHERE portfolio_code = ? "
+            "AND topic = 'portfolio.approval_confirmation'", [code])[0]["n"] == 1

@@ -40,7 +40,8 @@ def test_gmp_summary_is_built_and_recorded(settings, warehouse, smtp_server):
         {"report": "gmp_daily_load_summary", "as_of": DAY, "formats": "csv", "row_count": 4,
          "recipients": "a@example.com", "sent": True},
     ]
-    assert deferred.units == 2  # one unit of work per record
+    assert deferred.units == 2 + 2  # one unit of work per run record, two for the mail
+    # (recorded as being sent, then marked sent)
 
 
 def test_core_reports_run_on_portable_sql(core, login, clock, settings, core_wh):

@@ -11,10 +11,11 @@ import pytest
 
 from cistrade_core.config import SmtpSettings
 from cistrade_core.gmp.pipeline import GmpLoad
+from cistrade_core.notify import Notifier, mails
 from cistrade_core.reports.definition import get_definition
 from cistrade_core.reports.runner import build_report, deliver, load_run
 from cistrade_dev.gmp_samples import generate_drop
-from cistrade_dev.smtp_server import free_port, read_outbox
+from cistrade_dev.smtp_server import free_port, read_outbox, start_server
 from tests.gmp.conftest import DAY, SCALE
 
 
@@ -73,10 +74,42 @@ def test_a_failed_send_is_recorded_and_kept_for_retry(loaded_day, settings, ware
     down = replace(settings, smtp=SmtpSettings(port=free_port(), timeout=1))
     result = deliver(load_run(run.definition, DAY, run.folder), ["a@example.com"],
                      settings=down, warehouse=warehouse)
-    assert not result.sent and result.spooled_to.exists()
+    assert not result.sent
+    [kept] = mails(warehouse, topic="report", status="FAILED")  # kept for retry
+    assert kept["mail_id"] == result.mail_id and "ConnectionRefused" in kept["error"]
     [logged] = warehouse.query("SELECT sent, error FROM gmp_cis.cis_report_run "
                                "WHERE recipients IS NOT NULL")
     assert logged["sent"] is False and "ConnectionRefused" in logged["error"]
+
+
+def test_a_report_mail_kept_for_retry_goes_out_once_with_its_files(loaded_day, settings,
+                                                                   warehouse):
+    """The DAG delivers with its run's key: a retry sends the same mail, once, files zipped."""
+    run = build_report(get_definition("gmp_daily_load_summary"), DAY, formats=["csv", "xlsx"],
+                       settings=settings, warehouse=warehouse)
+    port = free_port()
+    down = replace(settings, smtp=SmtpSettings(port=port, timeout=1))
+    key = "report:report_gmp_daily_load_summary:manual__1"
+    for _ in range(2):  # the deliver task and its Airflow retry, the server still down
+        assert not deliver(run, ["a@example.com"], settings=down, warehouse=warehouse,
+                           max_bytes=1000, dedupe_key=key).sent
+    [kept] = mails(warehouse, topic="report")
+    assert (kept["status"], kept["attempts"]) == ("FAILED", 2)
+
+    later = settings.home / "later"
+    server = start_server(later, port)
+    try:
+        assert Notifier(down).retry(warehouse) == (1, 0)
+    finally:
+        server.stop()
+    assert deliver(run, ["a@example.com"], settings=down, warehouse=warehouse, max_bytes=1000,
+                   dedupe_key=key).sent  # already delivered: not sent again
+    [mail] = read_outbox(later)
+    assert mail["Message-ID"] == kept["message_id"]
+    [attachment] = list(mail.iter_attachments())
+    assert attachment.get_filename() == "gmp_daily_load_summary_20261127.zip"
+    with zipfile.ZipFile(io.BytesIO(attachment.get_content())) as zf:
+        assert sorted(zf.namelist()) == sorted(p.name for p in run.files)
 
 
 def test_fx_snapshot_report_lists_current_rates(settings, warehouse, smtp_server):

@@ -10,6 +10,7 @@ import pytest
 from cistrade_core.feeds import FEEDS
 from cistrade_core.gmp.outcome import FeedStatus
 from cistrade_core.gmp.pipeline import GmpLoad
+from cistrade_core.notify import mails
 from cistrade_core.warehouse import LoadRecord, LoadStatus
 from cistrade_core.warehouse.hive_backend import HiveWarehouse
 from cistrade_dev.gmp_samples import generate_drop
@@ -133,7 +134,8 @@ def test_a_rejected_feed_leaves_the_previous_day_current(hive_warehouse, setting
         assert _current(wh, name)[1] == {DAY2}
     [rejected] = wh.load_history(DAY2, DAY2, "calendar")
     assert rejected.status is LoadStatus.REJECTED
-    assert [a["kind"] for a in wh.alerts(DAY2, "calendar")] == ["row_count_mismatch"]
+    assert [a["topic"] for a in mails(wh, topic="gmp", feed="calendar",
+                                      business_date=DAY2)] == ["gmp.row_count_mismatch"]
 
 
 def test_loading_a_day_twice_gives_the_same_tables(hive_warehouse, settings):

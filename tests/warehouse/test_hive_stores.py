@@ -118,7 +118,7 @@ def test_maker_checker_workflow_on_hive(hive, settings, smtp_server):
     mails = read_outbox(smtp_server.outbox)
     assert any(email("checker1") in str(m["To"]) for m in mails)  # asked to approve
     statuses = {r["status"] for r in hive.query(
-        "SELECT status FROM gmp_cis.cis_notification")}
+        "SELECT status FROM gmp_cis.cis_mail_outbox")}
     assert statuses == {"SENT"}
     sessions.logout(maker)
     assert hive.query("SELECT revoked_at FROM gmp_cis.cis_acl_session WHERE user_login = ?",

@@ -22,7 +22,7 @@ from cistrade_core.warehouse.sqltext import HIVE, split_statements
 
 KUDU_TABLES = ("cis_portfolio", "cis_portfolio_history", "cis_audit_log", "cis_udf_master",
                "cis_udf_value", "cis_fx_rate", "cis_acl_user", "cis_acl_group",
-               "cis_acl_permission", "cis_acl_user_group")
+               "cis_acl_permission", "cis_acl_user_group", "cis_mail_outbox")
 DATE_PARTITIONED = {"cis_portfolio_history": "action_at", "cis_audit_log": "event_time",
                     "cis_fx_rate": "provider_ts"}
 KUDU_TYPES = re.compile(r"^(STRING|BIGINT|INT|BOOLEAN|TIMESTAMP|DATE|DOUBLE|DECIMAL\(\d+,\d+\))$")
