@@ -74,13 +74,17 @@ def _fill(home: Path) -> dict[str, int]:
                    CASE WHEN r.range % 5 = 3 THEN 'unavailable' ELSE 'ok' END, NULL
             FROM range(?) r""", [runs])
         con.execute("""
-            INSERT INTO gmp_cis.cis_notification
-            SELECT 'n' || r.range, 'submitted', 'P-' || (r.range % 500), 1, 'a@example.com',
-                   'subject', 'text', 'html', NULL,
-                   CASE WHEN r.range % 1000 = 1 THEN 'SPOOLED'
+            INSERT INTO gmp_cis.cis_mail_outbox
+            SELECT 'm' || r.range,
+                   CASE r.range % 4 WHEN 0 THEN 'gmp.data_quality' WHEN 1 THEN 'fx.fallback'
+                        WHEN 2 THEN 'portfolio.submitted' ELSE 'report.gmp_daily_load_summary'
+                   END,
+                   'subject', 'text', NULL, 'a@example.com', NULL, NULL, NULL, NULL, NULL,
+                   NULL, NULL, NULL, NULL, NULL,
+                   CASE WHEN r.range % 1000 = 1 THEN 'FAILED'
                         WHEN r.range % 1000 = 2 THEN 'PENDING' ELSE 'SENT' END,
-                   1 + r.range % 2, NULL, NULL, NULL,
-                   now()::TIMESTAMP - INTERVAL (r.range) MINUTE, NULL
+                   1 + r.range % 2, NULL, '<m' || r.range || '@bench>',
+                   now()::TIMESTAMP - INTERVAL (r.range) MINUTE, NULL, NULL, NULL
             FROM range(?) r""", [OUTBOX])
         con.execute("""
             INSERT INTO gmp_cis.cis_audit_log
@@ -91,7 +95,7 @@ def _fill(home: Path) -> dict[str, int]:
             FROM range(?) r""", [AUDIT])
         counts = {table: con.execute(f"SELECT count(*) FROM gmp_cis.{table}").fetchone()[0]
                   for table in ("gmp_load_history", "cis_fx_rate", "cis_fx_feed_health",
-                                "cis_notification", "cis_audit_log")}
+                                "cis_mail_outbox", "cis_audit_log")}
         con.execute("CHECKPOINT")
     finally:
         con.close()
