@@ -55,6 +55,10 @@ for report in $($BIN/python -c "from cistrade_core.reports.definition import loa
 done
 echo "   Archive: $CISTRADE_HOME/reports/<report>/<date>/"
 
+step 8 "Metrics: one scrape of the warehouse families (cistrade metrics show; serve: cistrade metrics serve)"
+$BIN/cistrade metrics show | grep -E '^cistrade_(gmp_feed_status|fx_provider_up|mail_queued|scrape_collector_success)' \
+  | grep -v ' 0.0$' | sed 's/^/   /' || true
+
 done_step
 echo
 echo "Mail received by the local SMTP server: $(ls "$CISTRADE_HOME/outbox" 2>/dev/null | wc -l) message(s)"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages the platform needs, if they are missing:
 # the Pango/HarfBuzz/fontconfig libraries WeasyPrint renders PDFs with, a font,
-# poppler-utils (pdftoppm, for looking at reports), and a Java runtime for the
-# HiveServer2 the Hive tests start.
+# poppler-utils (pdftoppm, for looking at reports), a Java runtime for the
+# HiveServer2 the Hive tests start, and for the monitoring tests Prometheus (with
+# promtool), the Pushgateway and Chromium (driven by Playwright).
 set -euo pipefail
 missing=()
 have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
@@ -14,6 +15,9 @@ command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 have_lib libfontconfig.so.1     || missing+=(libfontconfig1)
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v prometheus-pushgateway >/dev/null 2>&1 || missing+=(prometheus-pushgateway)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 # `python3 -m venv` (the uv tool environment): Debian splits ensurepip out of python3
 "${PYTHON:-python3}" -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -eq 0 ]; then

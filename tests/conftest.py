@@ -53,6 +53,20 @@ def airflow_db() -> Path:
     return TEST_AIRFLOW_HOME
 
 
+@pytest.fixture(scope="session")
+def hiveserver2(tmp_path_factory: pytest.TempPathFactory):
+    """One real HiveServer2 (the Spark Thrift Server) on 127.0.0.1 for the whole session."""
+    from cistrade_dev.local_hiveserver import LocalHiveServer
+
+    server = LocalHiveServer(tmp_path_factory.mktemp("hiveserver2"))
+    server.start()  # raises with the tail of the server log if it does not come up
+    print(f"\nlocal HiveServer2 on {server.host}:{server.port}, up in {server.started_in:.1f} s")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def cistrade_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty CISTRADE_HOME for one test."""

@@ -18,6 +18,7 @@ from cistrade_core.acl.passwords import dummy_hash, verify_password
 from cistrade_core.audit import AuditedRunner, Done, Operation
 from cistrade_core.clock import Clock, utcnow
 from cistrade_core.errors import AuthenticationError, SessionError
+from cistrade_core.monitoring import acl_metrics
 from cistrade_core.warehouse import Transaction, Warehouse
 
 TABLE = "gmp_cis.cis_acl_session"
@@ -36,6 +37,7 @@ class SessionManager:
         self.ttl = ttl
         self.runner = AuditedRunner(warehouse, clock)
 
+    @acl_metrics.timed_login
     def login(self, login: str, password: str) -> Session:
         """A new session for ``login``; :class:`AuthenticationError` otherwise.
 
@@ -61,7 +63,8 @@ class SessionManager:
         return session
 
     def _open(self, tx: Transaction, user: dict) -> Session:
-        perms, primary = store.user_permission_map(tx, user["user_id"])
+        with acl_metrics.permission_map_timer():
+            perms, primary = store.user_permission_map(tx, user["user_id"])
         now = self.clock()
         token = secrets.token_urlsafe(32)
         session = Session(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib
-import logging
+import os
 from collections.abc import Iterator
 
 import click
+
+from cistrade_core import logs
 
 #: ``module:attribute`` of every sub-command group, loaded on demand, with its
 #: one-line help (``cistrade --help`` lists the groups without importing any).
@@ -18,6 +20,8 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
             "GMP reference-data feeds: sample drops, the daily load, its history."),
     "gx": ("cistrade_core.cli.gx:gx", "Great Expectations suites and Data Docs for the GMP feeds."),
     "mail": ("cistrade_core.cli.mail:mail", "The mail outbox: recorded mail and retries."),
+    "metrics": ("cistrade_core.cli.metrics:metrics",
+                "Prometheus metrics of the platform and the Grafana dashboards."),
     "notify": ("cistrade_core.cli.notify:notify", "Queued and sent notification mail."),
     "portfolio": ("cistrade_core.cli.portfolio:portfolio",
                   "Create, change, approve and inspect portfolios."),
@@ -72,11 +76,31 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
+def _push_measurements(command: str | None) -> None:
+    """Push what the command measured, when a Pushgateway is configured.
+
+    One group per command group and warehouse engine: it holds the last such command's
+    measurements (logins, pools, GMP steps).
+    """
+    if os.environ.get("CISTRADE_PUSHGATEWAY_URL"):
+        from cistrade_core.monitoring.push import push_measurements
+
+        push_measurements("cistrade_cli", {
+            "command": command or "cistrade",
+            "engine": os.environ.get("CISTRADE_WAREHOUSE", "duckdb")})
+
+
 @click.group(cls=LazyGroup)
 @click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
-def main(verbose: bool) -> None:
-    """CisTrade data platform: reference data, market data, reports."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """CisTrade data platform: reference data, market data, reports.
+
+    CISTRADE_LOG_FORMAT=json writes the log as JSON lines; with
+    CISTRADE_PUSHGATEWAY_URL set, each command pushes the metrics it measured.
+    """
+    try:
+        logs.configure(verbose)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    ctx.call_on_close(lambda: _push_measurements(ctx.invoked_subcommand))

@@ -34,6 +34,7 @@ from cistrade_core.fx.providers import (
 from cistrade_core.fx.settings import FxSettings
 from cistrade_core.fx.store import FxStore
 from cistrade_core.fx.validation import Failure, ValidationResult, validate
+from cistrade_core.logs import bind_args
 from cistrade_core.notify import Notifier
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,7 @@ class FxLoader:
         return self._clients[provider]
 
     # -- a run -----------------------------------------------------------------------------------
+    @bind_args(provider="provider", run_id="run_id")
     def run(self, provider: str = "bloomberg", *, run_id: str | None = None,
             pairs: Iterable[str] | None = None) -> LoadReport:
         if provider not in PROVIDERS:
@@ -196,6 +198,7 @@ class FxLoader:
                                             warehouse=self.store.warehouse, run_id=run_id))
         return report
 
+    @bind_args(provider="provider", run_id="report.run_id")
     def _call(self, provider: str, role: str, pairs: tuple[str, ...] | list[str],
               known: frozenset[str], last_mids: Mapping, report: LoadReport) -> ProviderCall:
         started = self.clock()

@@ -23,6 +23,7 @@ from cistrade_core.gmp.outcome import FeedOutcome, FeedStatus
 from cistrade_core.gmp.parse import ParsedFile, canonical_timestamps, read_data_file
 from cistrade_core.gmp.problems import CheckKind, Problem, summarise
 from cistrade_core.gmp.schedule import missing_deadline
+from cistrade_core.monitoring.gmp_metrics import feed_step
 from cistrade_core.notify import Notifier
 from cistrade_core.warehouse import LoadRecord, LoadStatus, Warehouse, get_warehouse
 
@@ -91,6 +92,7 @@ class GmpLoad:
         self.notifier.send(self.warehouse, alert.mail(self.settings, dedupe_key))
 
     # -- checks -----------------------------------------------------------------------------
+    @feed_step("validate")
     def validate(self, feed_name: str, day: date, *,
                  accept_row_count_change: bool = False) -> FeedOutcome:
         """Run every check of the contract on one feed; stage it if it passes."""
@@ -231,6 +233,7 @@ class GmpLoad:
         return outcome
 
     # -- load and refresh -------------------------------------------------------------------
+    @feed_step("load")
     def load(self, feed_name: str, day: date) -> FeedOutcome:
         """Load the checked, staged feed into the warehouse, atomically."""
         feed = get_feed(feed_name)
@@ -251,6 +254,7 @@ class GmpLoad:
         log.info("%s %s loaded: %d rows", feed.name, day, written)
         return outcome
 
+    @feed_step("refresh")
     def refresh(self, feed_name: str, day: date) -> str:
         return self.warehouse.refresh_feed_day(get_feed(feed_name), day)
 

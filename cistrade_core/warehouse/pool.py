@@ -18,6 +18,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
+from cistrade_core.monitoring import pool_metrics
+
 log = logging.getLogger(__name__)
 
 Connect = Callable[[], Any]
@@ -34,6 +36,9 @@ class PoolStats:
     checked: int = 0
     replaced: int = 0
     closed: int = 0
+    waits: int = 0
+    timeouts: int = 0
+    in_use: int = 0
 
 
 @dataclass
@@ -62,6 +67,7 @@ class ConnectionPool:
         self._slots = threading.BoundedSemaphore(max_size)
         self._lock = threading.Lock()
         self._closed = False
+        pool_metrics.track(self)
 
     def __repr__(self) -> str:
         return f"ConnectionPool({self.name!r}, max_size={self.max_size}, idle={len(self._idle)})"
@@ -71,9 +77,14 @@ class ConnectionPool:
         """A healthy connection for the duration of the ``with`` block."""
         if self._closed:
             raise RuntimeError(f"connection pool {self.name!r} is closed")
-        if not self._slots.acquire(timeout=self.wait_timeout):
-            raise PoolTimeout(f"no {self.name} connection free within {self.wait_timeout:.0f} s")
+        if not self._slots.acquire(blocking=False):
+            self.stats.waits += 1
+            if not self._slots.acquire(timeout=self.wait_timeout):
+                self.stats.timeouts += 1
+                raise PoolTimeout(
+                    f"no {self.name} connection free within {self.wait_timeout:.0f} s")
         entry = None
+        self.stats.in_use += 1
         try:
             entry = self._checkout()
             try:
@@ -89,6 +100,7 @@ class ConnectionPool:
                     else:
                         self._idle.append(entry)
         finally:
+            self.stats.in_use -= 1
             self._slots.release()
 
     def _checkout(self) -> _Entry:

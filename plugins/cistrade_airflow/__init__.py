@@ -7,7 +7,9 @@ files import this package (the plugins folder is on Airflow's ``sys.path``).
 The rest of the glue, one module per concern: :mod:`~cistrade_airflow.assets` (the
 Asset of a warehouse table), :mod:`~cistrade_airflow.warehouse` (the warehouse
 connection every DAG uses), :mod:`~cistrade_airflow.gmp` (the GMP load) and
-:mod:`~cistrade_airflow.fx` (the FX rates).
+:mod:`~cistrade_airflow.fx` (the FX rates). The CisTrade plugin (the UI page, the
+metrics app, the task listener) is registered by :mod:`~cistrade_airflow.cistrade_plugin`
+alone, which nothing here imports.
 """
 
 from __future__ import annotations

@@ -77,7 +77,10 @@ def test_images_are_pinned_and_the_airflow_image_is_the_project_build(services):
         assert services[name]["image"].endswith(f":{airflow}}}")
     images = {n: s["image"] for n, s in services.items() if "build" not in s}
     assert images == {"postgres": "postgres:16", "redis": "redis:7.2-bookworm",
-                      "hiveserver2": "apache/hive:4.0.1", "mailpit": "axllent/mailpit:v1.21"}
+                      "hiveserver2": "apache/hive:4.0.1", "mailpit": "axllent/mailpit:v1.21",
+                      "pushgateway": "prom/pushgateway:v1.9.0",
+                      "prometheus": "prom/prometheus:v2.53.0",
+                      "grafana": "grafana/grafana-oss:11.1.0"}
 
 
 def test_local_only_services_are_behind_the_local_profile(services):

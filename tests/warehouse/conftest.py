@@ -1,6 +1,6 @@
 """A real HiveServer2 for the Hive backend tests: the Spark Thrift Server on 127.0.0.1.
 
-One server per test session (it takes about 20 s to start), with an embedded
+One server per test session (the `hiveserver2` fixture of tests/conftest.py), with an embedded
 Derby metastore and its warehouse in a temporary directory; stopped by PID
 (its process group) at the end. Each test gets an empty ``gmp_cis`` database
 and its own data directory.
@@ -16,17 +16,6 @@ from pathlib import Path
 import pytest
 
 from cistrade_dev.local_hiveserver import LocalHiveServer
-
-
-@pytest.fixture(scope="session")
-def hiveserver2(tmp_path_factory: pytest.TempPathFactory):
-    server = LocalHiveServer(tmp_path_factory.mktemp("hiveserver2"))
-    server.start()  # raises with the tail of the server log if it does not come up
-    print(f"\nlocal HiveServer2 on {server.host}:{server.port}, up in {server.started_in:.1f} s")
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @dataclass

@@ -1,0 +1,36 @@
+"""What the warehouse collectors share: the query function and the scrape's context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from cistrade_core.config import Settings
+
+#: Runs one read-only statement with ``?`` parameters and returns its rows as dicts.
+Query = Callable[[str, Sequence[Any]], list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class ScrapeContext:
+    """One scrape: its time (naive UTC, as the warehouse stores time) and the settings."""
+
+    now: datetime
+    settings: Settings
+
+    @property
+    def now_utc(self) -> datetime:
+        return self.now.replace(tzinfo=UTC)
+
+
+def epoch_seconds(value: datetime | date | None) -> float:
+    """Unix time of a warehouse value (naive timestamps are UTC; a date is its midnight UTC)."""
+    if value is None:
+        return 0.0
+    if not isinstance(value, datetime):
+        value = datetime(value.year, value.month, value.day)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.timestamp()

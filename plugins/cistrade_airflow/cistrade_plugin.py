@@ -1,0 +1,35 @@
+"""The CisTrade Airflow plugin: the CisTrade page in the UI, its API app, the metrics listener.
+
+Airflow imports every ``.py`` file of the plugins folder and registers the
+``AirflowPlugin`` subclasses it finds, so the registration lives here alone; the
+DAG files keep importing the glue package ``cistrade_airflow`` without it. The
+FastAPI app is built on first use, in the API server only, so other Airflow
+processes (scheduler, workers, DAG processor) do not import FastAPI for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.plugins_manager import AirflowPlugin
+
+from cistrade_airflow import monitoring_listener
+from cistrade_airflow.monitoring_app import URL_PREFIX
+
+
+class CisTradePlugin(AirflowPlugin):
+    name = "cistrade"
+    external_views = [{
+        "name": "CisTrade",
+        "href": f"{URL_PREFIX}/ui/",
+        "url_route": "cistrade",
+        "destination": "nav",
+        "nav_top_level": True,
+    }]
+    listeners = [monitoring_listener]
+
+    @property
+    def fastapi_apps(self) -> list[dict[str, Any]]:  # type: ignore[override]
+        from cistrade_airflow.monitoring_app import create_app
+
+        return [{"app": create_app(), "url_prefix": URL_PREFIX, "name": "CisTrade"}]
