@@ -19,17 +19,16 @@ from cistrade_core.acl.permissions import lineage
 from cistrade_core.audit import AuditedRunner, Done, Operation
 from cistrade_core.clock import Clock, utcnow
 from cistrade_core.errors import InvalidState, NotFound, ValidationError
-from cistrade_core.warehouse import Transaction, Warehouse
+from cistrade_core.recipients import check_address
+from cistrade_core.warehouse import SCHEMA, Transaction, Warehouse
 
 LOGIN_RE = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
-EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+$")
 RESOURCE_RE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
-S = "gmp_cis"
-GROUP = f"{S}.cis_acl_group"
-USER = f"{S}.cis_acl_user"
-MEMBERSHIP = f"{S}.cis_acl_user_group"
-PERMISSION = f"{S}.cis_acl_permission"
-SESSION = f"{S}.cis_acl_session"
+GROUP = f"{SCHEMA}.cis_acl_group"
+USER = f"{SCHEMA}.cis_acl_user"
+MEMBERSHIP = f"{SCHEMA}.cis_acl_user_group"
+PERMISSION = f"{SCHEMA}.cis_acl_permission"
+SESSION = f"{SCHEMA}.cis_acl_session"
 
 
 def _text(name: str, value: str | None, max_len: int = 200) -> str:
@@ -91,7 +90,7 @@ class AclAdmin:
     @staticmethod
     def _next_id(tx: Transaction, table: str, column: str) -> int:
         """One more than the highest id; a concurrent creator of the same id conflicts."""
-        return tx.query(f"SELECT coalesce(max({column}), 0) + 1 AS n FROM {S}.{table}")[0]["n"]
+        return tx.query(f"SELECT coalesce(max({column}), 0) + 1 AS n FROM {SCHEMA}.{table}")[0]["n"]
 
     def _touch_user(self, tx: Transaction, user_id: int, changes: dict[str, Any],
                     now: datetime) -> None:
@@ -171,8 +170,7 @@ class AclAdmin:
                     "a login is 2 to 64 characters: lower-case letters, digits, '.', '_', '-', "
                     "starting with a letter")
             user_name = _text("user name", name)
-            if not EMAIL_RE.match(email or ""):
-                raise ValidationError(f"bad e-mail address {email!r}")
+            address = check_address(email or "", source="e-mail address")
             try:
                 check_policy(password)
             except ValueError as exc:
@@ -184,7 +182,7 @@ class AclAdmin:
             uid = self._next_id(tx, "cis_acl_user", "user_id")
             now, by = self.clock(), actor_login(self.actor)
             tx.insert(USER, [{"user_id": uid, "user_login": login, "user_name": user_name,
-                              "user_email": email, "password_hash": hash_password(password),
+                              "user_email": address, "password_hash": hash_password(password),
                               "enabled": enabled, "created_at": now, "created_by": by,
                               "updated_at": now, "updated_by": by}])
             memberships = [_membership(uid, gid, i == 0, now, by)
@@ -192,7 +190,7 @@ class AclAdmin:
             if memberships:
                 tx.insert(MEMBERSHIP, memberships)
             after = {"user_id": uid, "user_login": login, "user_name": user_name,
-                     "user_email": email, "enabled": enabled, "groups": list(groups)}
+                     "user_email": address, "enabled": enabled, "groups": list(groups)}
             return Done(uid, after=after)
 
         return self._run("USER_CREATE", "user", login, Access.WRITE, body,
@@ -262,7 +260,7 @@ class AclAdmin:
     # -- reading -----------------------------------------------------------------------------
     def list_users(self) -> list[User]:
         def body(tx: Transaction) -> Done[list[User]]:
-            users = tx.query(f"SELECT * FROM {S}.cis_acl_user ORDER BY user_login")
+            users = tx.query(f"SELECT * FROM {SCHEMA}.cis_acl_user ORDER BY user_login")
             out = []
             for u in users:
                 groups = store.user_groups(tx, u["user_id"])
@@ -277,7 +275,7 @@ class AclAdmin:
 
     def list_groups(self) -> list[Group]:
         def body(tx: Transaction) -> Done[list[Group]]:
-            rows = tx.query(f"SELECT * FROM {S}.cis_acl_group ORDER BY group_name")
+            rows = tx.query(f"SELECT * FROM {SCHEMA}.cis_acl_group ORDER BY group_name")
             names = {r["group_id"]: r["group_name"] for r in rows}
             all_grants = store.grants(tx)
             out = [Group(r["group_id"], r["group_name"], r["description"],

@@ -19,9 +19,9 @@ from cistrade_core.audit import AuditedRunner, Done, Operation
 from cistrade_core.clock import Clock, utcnow
 from cistrade_core.errors import AuthenticationError, SessionError
 from cistrade_core.monitoring import acl_metrics
-from cistrade_core.warehouse import Transaction, Warehouse
+from cistrade_core.warehouse import SCHEMA, Transaction, Warehouse
 
-TABLE = "gmp_cis.cis_acl_session"
+TABLE = f"{SCHEMA}.cis_acl_session"
 
 
 def session_id_of(token: str) -> str:

@@ -16,10 +16,10 @@ from datetime import date
 import pyarrow as pa
 
 from cistrade_core.feeds import get_feed
-from cistrade_core.warehouse import LoadRecord, LoadStatus, Warehouse
+from cistrade_core.warehouse import SCHEMA, LoadRecord, LoadStatus, Warehouse
 
 FEED = get_feed("currency")
-TABLE = f"gmp_cis.{FEED.table}"
+TABLE = f"{SCHEMA}.{FEED.table}"
 SEEDED_REASON = "loaded (seeded for development: ISO 4217 currencies from pycountry)"
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from cistrade_core.config import Settings, get_settings
+from cistrade_core.errors import CoreError
 from cistrade_core.feeds import FEEDS, Feed, get_feed
 from cistrade_core.gmp import checks
 from cistrade_core.gmp.alerts import FeedAlert
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 REFERENCEABLE = (FeedStatus.VALIDATED, FeedStatus.HELD, FeedStatus.LOADED)
 
 
-class FeedNotReady(RuntimeError):
+class FeedNotReady(CoreError, RuntimeError):
     """The load step found no checked data for the feed and day."""
 
 

@@ -10,22 +10,25 @@ import yaml
 from jinja2 import Environment, StrictUndefined, TemplateSyntaxError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cistrade_core.config import REPO_ROOT
+from cistrade_core.config import DEFAULT_TIMEZONE, REPO_ROOT
+from cistrade_core.errors import CoreError
 
 REPORTS_DIR = REPO_ROOT / "reports"
 Format = Literal["csv", "xlsx", "pdf"]
 Period = Literal["day", "week", "month"]
 
 
-class DefinitionError(ValueError):
+class DefinitionError(CoreError, ValueError):
     """A report definition is wrong; the message names the file and the field."""
+
+    outcome = "INVALID"
 
 
 class Schedule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cron: str = Field(description="five-field cron expression")
-    timezone: str = "Europe/London"
+    timezone: str = DEFAULT_TIMEZONE
     assets: list[str] = Field(default_factory=list,
                               description="also run when these Assets are updated")
 

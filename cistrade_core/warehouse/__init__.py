@@ -8,6 +8,7 @@ from typing import Any
 
 from cistrade_core.config import Settings, get_settings
 from cistrade_core.warehouse.base import Transaction, Warehouse, WriteConflict
+from cistrade_core.warehouse.ddl import SCHEMA
 from cistrade_core.warehouse.records import LoadRecord, LoadStatus
 
 ENGINES = ("duckdb", "hive", "impala")
@@ -46,6 +47,6 @@ def get_warehouse(settings: Settings | None = None,
 
 
 __all__ = [
-    "ENGINES", "LoadRecord", "LoadStatus", "Transaction", "Warehouse", "WriteConflict",
+    "ENGINES", "SCHEMA", "LoadRecord", "LoadStatus", "Transaction", "Warehouse", "WriteConflict",
     "get_warehouse",
 ]
