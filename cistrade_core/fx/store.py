@@ -100,7 +100,9 @@ class FxStore:
         """
         if self._schema_ready:
             return
-        self.warehouse.ensure_gmp_schema()
+        from cistrade_core.gmp.store import GmpStore
+
+        GmpStore(self.warehouse).ensure_schema()
         self.warehouse.ensure_store_schema()
         self._schema_ready = True
 

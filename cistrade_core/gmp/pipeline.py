@@ -24,9 +24,10 @@ from cistrade_core.gmp.outcome import FeedOutcome, FeedStatus
 from cistrade_core.gmp.parse import ParsedFile, canonical_timestamps, read_data_file
 from cistrade_core.gmp.problems import CheckKind, Problem, summarise
 from cistrade_core.gmp.schedule import missing_deadline
+from cistrade_core.gmp.store import GmpStore, LoadRecord, LoadStatus
 from cistrade_core.monitoring.gmp_metrics import feed_step
 from cistrade_core.notify import Notifier
-from cistrade_core.warehouse import LoadRecord, LoadStatus, Warehouse, get_warehouse
+from cistrade_core.warehouse import Warehouse, get_warehouse
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,8 @@ class GmpLoad:
         self.warehouse = warehouse or get_warehouse(self.settings)
         self.now = now
         self.notifier = Notifier(self.settings)
-        self.warehouse.ensure_gmp_schema()
+        self.store = GmpStore(self.warehouse)
+        self.store.ensure_schema()
 
     # -- paths ------------------------------------------------------------------------------
     def data_path(self, feed: Feed, day: date) -> Path:
@@ -124,7 +126,7 @@ class GmpLoad:
             found, total = checks.check_types(parsed, df)
             problems += found
             total_extra += total - len(found)
-        last = self.warehouse.last_loaded(feed.name, day)
+        last = self.store.last_loaded(feed.name, day)
         problems += checks.check_timestamp(control, day, ctl_path.name,
                                            last.extract_timestamp if last else None)
         if problems:
@@ -138,7 +140,7 @@ class GmpLoad:
             return self._reject(feed, day, found, control, parsed, total - len(found))
 
         rows = parsed.table.num_rows
-        previous = self.warehouse.last_loaded(feed.name, day - timedelta(days=1))
+        previous = self.store.last_loaded(feed.name, day - timedelta(days=1))
         previous_rows = previous.row_count if previous else None
         self._stage(feed, day, parsed)
         change = checks.check_row_count_change(parsed, rows, previous_rows)
@@ -205,7 +207,7 @@ class GmpLoad:
         )
         self._unstage(feed, day)
         outcome.save(self.stage_dir(day) / f"{feed.name}.json")
-        self.warehouse.record_load(LoadRecord(
+        self.store.record_load(LoadRecord(
             feed.name, day, LoadStatus.REJECTED, reason,
             control.extract_timestamp if control else None,
             parsed.data_lines if parsed is not None else None,
@@ -225,7 +227,7 @@ class GmpLoad:
                               rows, control.row_count, previous_rows, control.extract_timestamp,
                               problems=[str(p) for p in change], problem_count=1)
         outcome.save(self.stage_dir(day) / f"{feed.name}.json")
-        self.warehouse.record_load(LoadRecord(feed.name, day, LoadStatus.HELD, reason,
+        self.store.record_load(LoadRecord(feed.name, day, LoadStatus.HELD, reason,
                                               control.extract_timestamp, rows))
         self._alert(FeedAlert(CheckKind.ROW_COUNT_CHANGE, feed.name, day,
                               "held, not loaded; the previous day stays current", reason,
@@ -244,7 +246,7 @@ class GmpLoad:
             raise FeedNotReady(f"{feed.name} {day} has not passed its checks ({state})")
         table = pq.read_table(self.stage_dir(day) / f"{feed.name}.parquet")
         reason = "loaded" + (" (row count change accepted by override)" if staged.override else "")
-        written = self.warehouse.replace_feed_day(feed, day, table, LoadRecord(
+        written = self.store.load_day(feed, day, table, LoadRecord(
             feed.name, day, LoadStatus.LOADED, reason, staged.extract_timestamp,
             table.num_rows, staged.override,
         ))
@@ -257,7 +259,7 @@ class GmpLoad:
 
     @feed_step("refresh")
     def refresh(self, feed_name: str, day: date) -> str:
-        return self.warehouse.refresh_feed_day(get_feed(feed_name), day)
+        return self.store.publish_day(get_feed(feed_name), day)
 
     def run_feed(self, feed_name: str, day: date, *,
                  accept_row_count_change: bool = False) -> FeedOutcome:
