@@ -59,7 +59,8 @@ class Session:
     """A logged-in user: who they are and what they may do, until ``expires_at``.
 
     ``session_id`` is the SHA-256 of ``token``; only the id is stored. The
-    permission map is built at login, so a grant takes effect at the next login.
+    permission map is the one built at login (the session data); operations do not
+    trust it but check the current map (:func:`cistrade_core.acl.authz.require`).
     """
 
     session_id: str

@@ -46,14 +46,24 @@ def login(login: str) -> None:
 @acl.command()
 def logout() -> None:
     """End the session and remove the session file."""
-    from cistrade_core.cli.session_file import load_token, remove, session_path
+    from cistrade_core.cli.session_file import SessionFileError, load_token, remove, session_path
 
     core = get_core()
     path = session_path(core.settings)
-    if load_token(path) is None:
+    try:
+        token = load_token(path)
+    except SessionFileError:
+        token = None
+    if token is None:
+        remove(path)
         click.echo("not logged in")
         return
-    session = current_session(core)
+    try:
+        session = current_session(core)
+    except click.ClickException:  # unknown to the warehouse: nothing to end there
+        remove(path)
+        click.echo("not logged in")
+        return
     with core_errors():
         core.sessions.logout(session)
     remove(path)
@@ -62,11 +72,16 @@ def logout() -> None:
 
 @acl.command()
 def whoami() -> None:
-    """The session data: user, primary group and permission map."""
+    """The session data: user, primary group and the permission map in force now.
+
+    Exits 3 with the reason when the session is no longer valid (expired, logged out,
+    user disabled or password changed).
+    """
     core = get_core()
     session = current_session(core)
-    echo_json({**session.data(), "expires_at": session.expires_at,
-               "expired": session.expires_at <= core.clock()})
+    with core_errors():
+        live = core.sessions.validate(session)
+    echo_json({**live.data(), "expires_at": live.expires_at, "valid": True})
 
 
 @acl.command("create-group")

@@ -51,7 +51,7 @@ def test_login_keeps_a_private_session_file(cli, home):
     assert "token" not in who
     cli("acl", "logout")
     assert not path.exists()
-    assert "not logged in" in cli("portfolio", "list", expect=1)
+    assert "not logged in" in cli("portfolio", "list", expect=3)
 
 
 def test_password_comes_from_a_prompt_never_an_argument(cli, core_seed):
@@ -166,3 +166,24 @@ def test_the_installed_command_runs_in_its_own_process(home, core_seed):
     who = subprocess.run([str(exe), "acl", "whoami"], env=env, capture_output=True, text=True,
                          timeout=120)
     assert json.loads(who.stdout)["user_login"] == "viewer"
+
+
+def test_whoami_says_a_disabled_users_session_is_invalid(cli):
+    cli.as_user("checker2")
+    assert json.loads(cli("acl", "whoami"))["valid"] is True
+    cli("acl", "remove-member", "checker2", "Checkers")
+    assert "cis-portfolio-approval" not in json.loads(cli("acl", "whoami"))["user_permissions"]
+    cli("acl", "disable", "checker2")
+    out = cli("acl", "whoami", expect=3)
+    assert "checker2 is disabled" in out or "session ended" in out
+    assert "needs WRITE" in cli("portfolio", "approve", "X", "--version", "1", expect=3) \
+        or "disabled" in cli("portfolio", "approve", "X", "--version", "1", expect=3)
+
+
+def test_a_session_file_with_a_non_ascii_token_is_refused_cleanly(cli, home):
+    (home / "session.json").write_text(json.dumps({"token": "tökén-ünïcode"}))
+    out = cli("acl", "whoami", expect=3)
+    assert "does not hold a session token" in out and "Traceback" not in out
+    (home / "session.json").write_bytes(b"\xff\xfe garbage")
+    assert "log in again" in cli("portfolio", "list", expect=3)
+    assert "not logged in" in cli("acl", "logout")
