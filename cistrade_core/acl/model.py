@@ -52,6 +52,9 @@ class Resource(StrEnum):
     UDF = "cis-udf"                           # READ: list fields; WRITE: define/retire fields
     AUDIT = "cis-audit"                       # READ: query the audit log
     ACL = "cis-acl"                           # READ: list users/groups; WRITE: manage them
+    FX = "cis-fx"                             # READ: FX rates (reports); WRITE: release held
+    GMP = "cis-gmp"                           # READ: GMP reference data and loads (reports)
+    REPORT = "cis-report"                     # READ: list reports; WRITE: run and mail one
 
 
 @dataclass(frozen=True)

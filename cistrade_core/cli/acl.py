@@ -231,7 +231,9 @@ DEMO_GROUPS = (
     ("Makers", "CisTrade Staff", "prepare portfolio changes", (("cis-portfolio", "WRITE"),)),
     ("Checkers", "CisTrade Staff", "approve or reject portfolio changes",
      (("cis-portfolio-approval", "WRITE"),)),
-    ("Auditors", "CisTrade Staff", "read the audit log", (("cis-audit", "READ"),)),
+    ("Auditors", "CisTrade Staff", "read the audit log, run the reports",
+     (("cis-audit", "READ"), ("cis-report", "READ_WRITE"), ("cis-gmp", "READ"),
+      ("cis-fx", "READ"))),
     ("UDF Admins", "CisTrade Staff", "define user-defined fields", (("cis-udf", "WRITE"),)),
 )
 DEMO_USERS = (

@@ -216,15 +216,20 @@ def history(code: str, as_json: bool) -> None:
 @portfolio.command()
 @click.option("--older-than-hours", type=float, default=24.0, show_default=True)
 def remind(older_than_hours: float) -> None:
-    """Mail checkers about approvals waiting longer than the given age (as the daily DAG does)."""
+    """Mail checkers about approvals waiting longer than the given age (as the daily DAG does).
+
+    Needs WRITE on cis-portfolio-approval; the run is audited under your login.
+    """
     from datetime import timedelta
 
     from cistrade_core.portfolio.reminders import send_reminders
 
     core = get_core()
+    session = current_session(core)
     now = core.clock()
     with core_errors():
         report = send_reminders(core.warehouse, core.notifier, now,
-                                timedelta(hours=older_than_hours), f"{now:%Y-%m-%d}")
+                                timedelta(hours=older_than_hours), f"{now:%Y-%m-%d}",
+                                by=session.user_login)
     click.echo(f"overdue: {', '.join(report.overdue) or 'none'}; reminders sent: "
                f"{len(report.queued)}; already reminded today: {len(report.already_sent)}")
