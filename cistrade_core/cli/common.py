@@ -89,6 +89,14 @@ def read_password(prompt: str, env: str = PASSWORD_ENV, confirm: bool = False) -
     return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
 
 
+def echo(line: object = "", err: bool = False) -> None:
+    """Print one line, control and bidirectional characters shown as escapes: stored text
+    (names, reasons, UDF values) can't drive the terminal or reorder what is shown."""
+    from cistrade_core.text_rules import printable
+
+    click.echo(printable(line), err=err)
+
+
 def echo_json(value: Any) -> None:
     click.echo(json.dumps(json.loads(jsonutil.dumps(value) or "null"), indent=2))
 

@@ -155,3 +155,20 @@ def test_a_session_file_with_a_non_ascii_token_is_refused_cleanly(cli, home):
     (home / "session.json").write_bytes(b"\xff\xfe garbage")
     assert "log in again" in cli("portfolio", "list", expect=3)
     assert "not logged in" in cli("acl", "logout")
+
+
+def test_portfolio_show_neutralises_control_characters_stored_earlier(cli, home):
+    """Text written before the rules (or by another writer) can't drive the terminal."""
+    from cistrade_core.warehouse import get_warehouse
+
+    cli.as_user("maker1")
+    cli("portfolio", "create", "ESC-01", "--name", "Clean", "--currency", "USD",
+        "--owner", "o", "--desk", "d")
+    get_warehouse().execute("UPDATE gmp_cis.cis_portfolio SET portfolio_name = ?, desk = ?",
+                            ["\x1b[2J\x1b[31mRED", "EQ \u202eFlow"])
+    for args in (("portfolio", "show", "ESC-01"), ("portfolio", "list")):
+        out = cli(*args)
+        assert "\x1b" not in out and "\u202e" not in out
+        assert "\\x1b[2J\\x1b[31mRED" in out and "\\u202e" in out
+    shown = cli("portfolio", "show", "ESC-01", "--json")
+    assert "\x1b" not in shown and json.loads(shown)["portfolio_name"] == "\x1b[2J\x1b[31mRED"
