@@ -86,7 +86,7 @@ def test_policy_comes_from_the_environment(monkeypatch):
 
 
 def test_an_old_scrypt_hash_is_replaced_at_the_next_successful_login(sessions, core_wh):
-    from tests.acl.test_acl_passwords import scrypt_hash
+    from tests.acl.test_passwords import scrypt_hash
 
     core_wh.execute("UPDATE gmp_cis.cis_acl_user SET password_hash = ? WHERE user_login = ?",
                     [scrypt_hash("the-old-password"), "viewer"])
