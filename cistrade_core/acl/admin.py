@@ -11,6 +11,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from cistrade_core import text_rules
 from cistrade_core.acl import store
 from cistrade_core.acl.authz import Actor, actor_login, require
 from cistrade_core.acl.model import Access, Group, User
@@ -31,13 +32,12 @@ PERMISSION = f"{SCHEMA}.cis_acl_permission"
 SESSION = f"{SCHEMA}.cis_acl_session"
 
 
-def _text(name: str, value: str | None, max_len: int = 200) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError(f"{name} must not be empty")
-    if len(value) > max_len or any(ord(c) < 32 for c in value):
-        raise ValidationError(f"{name} must be at most {max_len} printable characters")
-    return value
+def _text(name: str, value: str | None, rule: text_rules.TextRule = text_rules.NAME,
+          required: bool = True) -> str | None:
+    try:
+        return text_rules.check_text(name, value, rule, required=required)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
 
 
 def _grant_of(tx: Transaction, group_id: int, resource: str) -> list[dict[str, Any]]:
@@ -101,16 +101,18 @@ class AclAdmin:
     def create_group(self, name: str, description: str | None = None,
                      parent: str | None = None) -> int:
         def body(tx: Transaction) -> Done[int]:
-            group_name = _text("group name", name, 100)
+            group_name = _text("group name", name, text_rules.SHORT_NAME)
+            description_ = _text("group description", description, text_rules.DESCRIPTION,
+                                 required=False)
             if store.get_group(tx, group_name):
                 raise InvalidState(f"group {group_name!r} already exists")
             tx.claim_unique(GROUP, "group_name", group_name)
             parent_id = self._group(tx, parent)["group_id"] if parent else None
             gid = self._next_id(tx, "cis_acl_group", "group_id")
             tx.insert(GROUP, [{"group_id": gid, "group_name": group_name,
-                               "description": description, "parent_group_id": parent_id,
+                               "description": description_, "parent_group_id": parent_id,
                                "created_at": self.clock(), "created_by": actor_login(self.actor)}])
-            after = {"group_id": gid, "group_name": group_name, "description": description,
+            after = {"group_id": gid, "group_name": group_name, "description": description_,
                      "parent": parent}
             return Done(gid, after=after)
 
@@ -134,8 +136,9 @@ class AclAdmin:
         level = Access.parse(str(level))
 
         def body(tx: Transaction) -> Done[None]:
-            if not RESOURCE_RE.match(resource or ""):
-                raise ValidationError(f"bad resource name {resource!r}")
+            if not RESOURCE_RE.fullmatch(resource or ""):
+                raise ValidationError(f"bad resource name {(resource or '')[:70]!r}: expected "
+                                      "lower-case letters, digits and '-', e.g. cis-portfolio")
             gid = self._group(tx, group)["group_id"]
             old = _grant_of(tx, gid, resource)
             tx.upsert(PERMISSION, [{"group_id": gid, "resource": resource,
@@ -165,12 +168,13 @@ class AclAdmin:
         """A new user; the first of ``groups`` is the primary group."""
 
         def body(tx: Transaction) -> Done[int]:
-            if not LOGIN_RE.match(login or ""):
+            if not LOGIN_RE.fullmatch(login or ""):
                 raise ValidationError(
                     "a login is 2 to 64 characters: lower-case letters, digits, '.', '_', '-', "
                     "starting with a letter")
             user_name = _text("user name", name)
-            address = check_address(email or "", source="e-mail address")
+            address = check_address(_text("e-mail address", email, text_rules.EMAIL) or "",
+                                    source="e-mail address")
             try:
                 check_policy(password)
             except ValueError as exc:
