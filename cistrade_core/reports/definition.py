@@ -1,13 +1,23 @@
-"""Report definitions: one YAML file per report in ``reports/``, validated on load."""
+"""Report definitions: one YAML file per report in ``reports/``, validated on load.
+
+A report is asked for by name; the name must be one of the registry (the
+definition files in ``reports/``) before any file is opened, so a name is never
+a path. Subjects and bodies are Jinja templates rendered in Jinja's
+:class:`~jinja2.sandbox.SandboxedEnvironment`, so a template reaches no Python
+internals. Recipients must be email addresses (:func:`check_recipients`).
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from jinja2 import Environment, StrictUndefined, TemplateSyntaxError
+from jinja2 import ChainableUndefined, StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cistrade_core.config import REPO_ROOT
@@ -15,6 +25,63 @@ from cistrade_core.config import REPO_ROOT
 REPORTS_DIR = REPO_ROOT / "reports"
 Format = Literal["csv", "xlsx", "pdf"]
 Period = Literal["day", "week", "month"]
+NAME_PATTERN = r"^[a-z][a-z0-9_]{2,60}$"
+#: Longest address accepted (RFC 5321 path limit).
+MAX_ADDRESS = 254
+
+
+#: The variables a subject or body may use (see ``ReportRun.context``).
+TEMPLATE_VARIABLES = ("title", "report", "as_of", "business_date", "parameters", "summary",
+                      "rows", "files", "generated_at")
+
+
+def template_environment() -> SandboxedEnvironment:
+    """Where report subjects and bodies are parsed and rendered: sandboxed, strict."""
+    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+
+class RecipientError(ValueError):
+    """A recipient is not an email address; the message names it and says why."""
+
+
+def check_address(address: object) -> str:
+    """``address`` checked as one email address (no display name, no list), normalised.
+
+    Intranet domains (one label) and ``localhost`` are accepted; quoted local parts,
+    IP literals, display names, line breaks and lists are not.
+
+    Raises :class:`RecipientError` naming the address and what was expected.
+    """
+    from email_validator import EmailNotValidError, validate_email
+
+    if not isinstance(address, str):
+        raise RecipientError(f"{address!r} is not an email address (expected text)")
+    text = address.strip()
+    shown = repr(text[:80] + ("..." if len(text) > 80 else ""))
+    if not text or len(text) > MAX_ADDRESS:
+        raise RecipientError(f"{shown} is not an email address (expected 1 to {MAX_ADDRESS} "
+                             "characters like name@example.com)")
+    local, at, domain = text.rpartition("@")
+    # The embedded default mails the local SMTP server: ``localhost`` is a domain here.
+    on_localhost = at and domain.lower() == "localhost"
+    try:
+        checked = validate_email(f"{local}@example.com" if on_localhost else text,
+                                 check_deliverability=False, globally_deliverable=False,
+                                 allow_display_name=False, allow_quoted_local=False,
+                                 allow_domain_literal=False)
+    except EmailNotValidError as exc:
+        raise RecipientError(f"{shown} is not an email address like name@example.com: {exc}"
+                             ) from None
+    return f"{checked.local_part}@localhost" if on_localhost else checked.normalized
+
+
+def check_recipients(addresses: object) -> list[str]:
+    """Every address checked by :func:`check_address`; at least one is required."""
+    if isinstance(addresses, str) or not isinstance(addresses, list | tuple):
+        raise RecipientError("recipients must be a list of email addresses")
+    if not addresses:
+        raise RecipientError("no recipients: expected at least one email address")
+    return [check_address(a) for a in addresses]
 
 
 class DefinitionError(ValueError):
@@ -55,7 +122,7 @@ class ReportDefinition(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]{2,60}$")
+    name: str = Field(pattern=NAME_PATTERN)
     title: str
     description: str = ""
     query: str
@@ -72,10 +139,7 @@ class ReportDefinition(BaseModel):
     @field_validator("recipients")
     @classmethod
     def _addresses(cls, value: list[str]) -> list[str]:
-        for address in value:
-            if "@" not in address or " " in address.strip():
-                raise ValueError(f"{address!r} is not an email address")
-        return value
+        return check_recipients(value)
 
     @field_validator("query")
     @classmethod
@@ -90,9 +154,20 @@ class ReportDefinition(BaseModel):
     @classmethod
     def _template(cls, value: str) -> str:
         try:
-            Environment(undefined=StrictUndefined).parse(value)
+            template = template_environment().from_string(value)
         except TemplateSyntaxError as exc:
             raise ValueError(f"template error on line {exc.lineno}: {exc.message}") from None
+        # A dry run with stand-ins for the variables: an unknown variable or an unsafe
+        # attribute (the sandbox refuses ``__class__`` and the like) fails here, on load.
+        try:
+            template.render({k: ChainableUndefined(name=k) for k in TEMPLATE_VARIABLES})
+        except SecurityError as exc:
+            raise ValueError(f"template refused by the sandbox: {exc}") from None
+        except UndefinedError as exc:
+            raise ValueError(f"template uses an unknown variable ({exc.message}); known: "
+                             f"{', '.join(TEMPLATE_VARIABLES)}") from None
+        except Exception:  # noqa: BLE001 - stand-ins may not survive every filter; fine
+            pass
         return value
 
     @property
@@ -147,9 +222,20 @@ def load_all(folder: Path = REPORTS_DIR) -> dict[str, ReportDefinition]:
     return found
 
 
+def registry(folder: Path = REPORTS_DIR) -> dict[str, Path]:
+    """The report names of ``folder`` (its regular ``*.yaml`` files) and their files."""
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))
+            if p.is_file() and not p.is_symlink() and re.fullmatch(NAME_PATTERN, p.stem)}
+
+
 def get_definition(name: str, folder: Path = REPORTS_DIR) -> ReportDefinition:
-    path = folder / f"{name}.yaml"
-    if not path.exists():
-        known = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
-        raise DefinitionError(f"no report {name!r} in {folder}; known: {known}")
-    return load_definition(path)
+    """The definition of report ``name``, which must be a name of the registry.
+
+    The name is looked up among the definition files' names; it is never joined to a
+    path, so ``../../etc/x`` or an absolute path opens nothing.
+    """
+    known = registry(folder)
+    if not isinstance(name, str) or name not in known:
+        shown = repr(name[:80]) if isinstance(name, str) else repr(name)
+        raise DefinitionError(f"no report {shown}; expected one of: {', '.join(known)}")
+    return load_definition(known[name])
