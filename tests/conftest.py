@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ("tests.core_fixtures",)
+pytest_plugins = ("tests.core_fixtures", "tests.fx_fixtures")
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_AIRFLOW_HOME = REPO / ".cistrade" / "test-airflow"

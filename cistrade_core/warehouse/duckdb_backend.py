@@ -7,10 +7,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from cistrade_core.config import SQL_DIR
@@ -25,6 +24,9 @@ from cistrade_core.warehouse.base import (
 )
 from cistrade_core.warehouse.ddl import SCHEMA, cast_expression, render_all
 from cistrade_core.warehouse.records import LoadRecord
+
+if TYPE_CHECKING:  # the staged Arrow data is built by the load, not by every command
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 

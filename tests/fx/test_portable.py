@@ -18,9 +18,9 @@ from cistrade_core.fx.store import PREFERENCE, FxStore
 from cistrade_core.fx.validation import Check, Failure
 from cistrade_core.notify import Notifier
 from cistrade_dev.smtp_server import free_port
+from tests.fx_fixtures import recorded_alerts
 from tests.kudu_on_duckdb import KuduOnDuckDB, check_portable
 
-from .conftest import recorded_alerts
 from .test_store import T0, rate, save
 
 

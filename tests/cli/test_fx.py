@@ -14,8 +14,7 @@ from click.testing import CliRunner
 
 from cistrade_core.cli import main
 from cistrade_dev.smtp_server import free_port
-
-from .conftest import KEYS, alert_mails
+from tests.fx_fixtures import KEYS, alert_mails
 
 
 @pytest.fixture(autouse=True)
