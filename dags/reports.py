@@ -83,7 +83,8 @@ def make_report_dag(definition: ReportDefinition):
             day = date.fromisoformat(_as_of(context, definition))
             settings = settings_from_airflow()
             run = build_report(definition, day, formats=context["params"].get("formats"),
-                               settings=settings, warehouse=warehouse_from_airflow(settings))
+                               settings=settings, warehouse=warehouse_from_airflow(settings),
+                               recipients=context["params"].get("to") or None)
             print(f"{definition.title} {day}: {run.row_count} rows -> {run.folder}")
             return str(run.folder)
 
