@@ -21,7 +21,7 @@ COMMON_ERRORS = (400, 401, 403, 404, 409, 412, 422, 428, 500)
 
 def create_app(core: Core | None = None, *, root_path: str = "") -> FastAPI:
     """The API on ``core`` (default: every core service on the configured warehouse)."""
-    from cistrade_core.api.routes import audit, portfolios, tokens
+    from cistrade_core.api.routes import audit, fx, portfolios, refdata, tokens, udf
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -39,7 +39,7 @@ def create_app(core: Core | None = None, *, root_path: str = "") -> FastAPI:
     app.state.core = core
     app.state.login_throttle = None
     problems.install(app)
-    for module in (tokens, portfolios, audit):
+    for module in (tokens, portfolios, udf, audit, refdata, fx):
         app.include_router(module.router, prefix=PREFIX)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -76,13 +76,22 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def live_api(tmp_path_factory, core_seed) -> Iterator[LiveApi]:
+def api_data():
+    """Called with the warehouse before the server starts; modules override it to add data."""
+    return lambda warehouse: None
+
+
+@pytest.fixture(scope="module")
+def live_api(tmp_path_factory, core_seed, api_data) -> Iterator[LiveApi]:
     """``cistrade api serve`` on 127.0.0.1 over a copy of the seeded warehouse, with a real
     SMTP server for the workflow mail."""
     from cistrade_dev.smtp_server import start_server
 
     home = tmp_path_factory.mktemp("api-home")
     shutil.copy(core_seed.template, home / "warehouse.duckdb")
+    from cistrade_core.warehouse.duckdb_backend import DuckDBWarehouse
+
+    api_data(DuckDBWarehouse(home / "warehouse.duckdb"))
     smtp = start_server(home / "outbox")
     env = {**os.environ, "CISTRADE_HOME": str(home), "CISTRADE_SMTP_HOST": "127.0.0.1",
            "CISTRADE_SMTP_PORT": str(smtp.port)}
