@@ -36,7 +36,11 @@ def create_app(core: Core | None = None, *, root_path: str = "") -> FastAPI:
                   redoc_url=None,
                   description="Portfolios (maker-checker), audit log, reference data and FX "
                               "rates of CisTrade. Errors are RFC 9457 problem details.")
+    from cistrade_core.api.oidc import OidcSettings, OidcVerifier
+
+    oidc = OidcSettings.from_env()
     app.state.core = core
+    app.state.oidc = OidcVerifier(oidc) if oidc else None
     app.state.login_throttle = None
     problems.install(app)
     for module in (tokens, portfolios, udf, audit, refdata, fx):

@@ -32,7 +32,16 @@ def core_of(request: Request) -> Core:
 
 
 def authenticate(request: Request, token: str) -> Session:
-    """The session ``token`` stands for, as stored (not yet checked); ``SessionError``."""
+    """The session ``token`` stands for, as stored (not yet checked); ``SessionError``.
+
+    With single sign-on configured, a JWT is checked against the identity provider
+    and opens (at its first use) the ACL session it stands for.
+    """
+    from cistrade_core.api.oidc import looks_like_jwt, session_for
+
+    verifier = getattr(request.app.state, "oidc", None)
+    if verifier is not None and looks_like_jwt(token):
+        return session_for(core_of(request), verifier, token)
     return core_of(request).sessions.resume(token)
 
 

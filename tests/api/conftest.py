@@ -82,7 +82,13 @@ def api_data():
 
 
 @pytest.fixture(scope="module")
-def live_api(tmp_path_factory, core_seed, api_data) -> Iterator[LiveApi]:
+def api_env() -> dict[str, str]:
+    """Extra environment of the server; modules override it (e.g. single sign-on)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def live_api(tmp_path_factory, core_seed, api_data, api_env) -> Iterator[LiveApi]:
     """``cistrade api serve`` on 127.0.0.1 over a copy of the seeded warehouse, with a real
     SMTP server for the workflow mail."""
     from cistrade_dev.smtp_server import start_server
@@ -94,7 +100,7 @@ def live_api(tmp_path_factory, core_seed, api_data) -> Iterator[LiveApi]:
     api_data(DuckDBWarehouse(home / "warehouse.duckdb"))
     smtp = start_server(home / "outbox")
     env = {**os.environ, "CISTRADE_HOME": str(home), "CISTRADE_SMTP_HOST": "127.0.0.1",
-           "CISTRADE_SMTP_PORT": str(smtp.port)}
+           "CISTRADE_SMTP_PORT": str(smtp.port), **api_env}
     url, process = start_api(home, env)
     try:
         yield LiveApi(url, home, core_seed.passwords, process)
