@@ -116,6 +116,9 @@ COMMANDS: dict[str, Rule] = {
     "acl groups": LOCAL_ADMIN,
     "acl permissions": LOCAL_ADMIN,
     "acl seed-demo": LOCAL_ADMIN,
+    # the REST API (each request checks its caller's session: cistrade_core/api/permissions.py)
+    "api serve": LOCAL_ADMIN,
+    "api openapi": Exempt("prints the OpenAPI document of the app: no data"),
     # the audit log
     "audit query": Permission(Resource.AUDIT, R, "AUDIT_QUERY", audited_by_library=True,
                               entity_type="audit"),

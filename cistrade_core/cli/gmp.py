@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from cistrade_core.config import get_settings
+from cistrade_core.warehouse import SCHEMA
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -109,8 +110,8 @@ def summary(day: date | None) -> None:
     click.echo(f"Warehouse: {warehouse!r}")
     for name, counts in store.table_counts().items():
         current = warehouse.query(
-            f"SELECT max(business_date) AS d FROM gmp_cis.gmp_cis_sta_dly_{name}")[0]["d"]
-        click.echo(f"  gmp_cis.gmp_cis_sta_dly_{name:<13} current day {current or '-'!s:<11}"
+            f"SELECT max(business_date) AS d FROM {SCHEMA}.gmp_cis_sta_dly_{name}")[0]["d"]
+        click.echo(f"  {SCHEMA}.gmp_cis_sta_dly_{name:<13} current day {current or '-'!s:<11}"
                    f"{counts['current']:>9,} rows  ({counts['all_days']:,} rows over all days)")
     if day is not None:
         from cistrade_core.notify import mails
