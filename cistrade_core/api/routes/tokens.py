@@ -1,16 +1,21 @@
-"""OAuth 2.0 token endpoint (password grant) and logout.
+"""OAuth 2.0 token endpoint (password and client-credentials grants) and logout.
 
 The access token is the library's revocable eight-hour session token; logging
-out revokes it. ``LoginThrottle`` is where failed-login limits plug in: it is
-asked before each attempt with the keys of the login and of the client address.
+out revokes it. Clients (``cistrade api client create``) send their id and
+secret in the form or as HTTP Basic credentials (RFC 6749 section 2.3.1).
+``LoginThrottle`` is where failed-login limits plug in: it is asked before each
+attempt with the keys of the login and of the client address.
 """
 
 from __future__ import annotations
 
+import base64
 from typing import Annotated, Protocol
+from urllib.parse import unquote_plus
 
 from fastapi import APIRouter, Form, Request, Response
 
+from cistrade_core.acl.clients import client_login, is_client
 from cistrade_core.api.auth import caller, core_of
 from cistrade_core.api.problems import ApiProblem
 from cistrade_core.api.schemas import TokenResponse, WhoAmI, utc
@@ -36,6 +41,21 @@ def throttle_keys(request: Request, username: str) -> list[str]:
     return [f"login:{username.strip().lower()}", f"address:{host}"]
 
 
+def _basic(request: Request) -> tuple[str, str] | None:
+    """Client id and secret from ``Authorization: Basic``, if sent."""
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        client, sep, secret = base64.b64decode(value, validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        raise _invalid("invalid_client", "malformed Basic credentials", 401) from None
+    if not sep:
+        raise _invalid("invalid_client", "malformed Basic credentials", 401)
+    return unquote_plus(client), unquote_plus(secret)
+
+
 def _invalid(error: str, detail: str, status: int = 400) -> ApiProblem:
     return ApiProblem(status, detail, error=error, headers=NO_STORE)
 
@@ -46,22 +66,39 @@ def token(*, request: Request, response: Response,
           grant_type: Annotated[str, Form(max_length=64)],
           username: Annotated[str | None, Form(max_length=100)] = None,
           password: Annotated[str | None, Form(max_length=1000)] = None,
+          client_id: Annotated[str | None, Form(max_length=100)] = None,
+          client_secret: Annotated[str | None, Form(max_length=1000)] = None,
           scope: Annotated[str | None, Form(max_length=1000)] = None) -> TokenResponse:
     core = core_of(request)
-    if grant_type != "password":
+    if grant_type == "password":
+        if not username or not password:
+            raise _invalid("invalid_request", "the password grant needs username and password")
+        name, secret = username, password
+        if is_client(core.warehouse, name.strip()):
+            secret = ""   # a client's secret is no person's password: refuse like a bad one
+    elif grant_type == "client_credentials":
+        basic = _basic(request)
+        name, secret = basic or (client_id or "", client_secret or "")
+        if not name or not secret:
+            raise _invalid("invalid_client", "client_credentials needs client_id and "
+                           "client_secret (form or HTTP Basic)", 401)
+    else:
         raise _invalid("unsupported_grant_type", f"grant_type {grant_type!r} is not supported; "
-                       "use password")
-    if not username or not password:
-        raise _invalid("invalid_request", "the password grant needs username and password")
+                       "use password or client_credentials")
     throttle: LoginThrottle | None = getattr(request.app.state, "login_throttle", None)
-    keys = throttle_keys(request, username)
+    keys = throttle_keys(request, name)
     if throttle is not None:
         throttle.check(keys)
     try:
-        session = core.sessions.login(username, password)
+        if grant_type == "password":
+            session = core.sessions.login(name, secret)
+        else:
+            session = client_login(core.sessions, name, secret)
     except AuthenticationError as exc:
         if throttle is not None:
             throttle.failed(keys)
+        if grant_type == "client_credentials":
+            raise _invalid("invalid_client", "invalid client", 401) from None
         raise _invalid("invalid_grant", str(exc)) from None
     if throttle is not None:
         throttle.succeeded(keys)
