@@ -41,16 +41,19 @@ def create_client(warehouse: Warehouse, actor: Actor, client_id: str, group: str
     secret = secrets.token_urlsafe(32)
     admin = AclAdmin(warehouse, actor, clock)
     admin.create_user(client_id, description or f"API client {client_id}",
-                      f"{client_id}@clients.invalid", secret, [group])
+                      f"{client_id}@localhost", secret, [group])
     warehouse.insert(TABLE, [{"client_id": client_id, "group_name": group,
                               "description": description, "created_at": clock(),
                               "created_by": actor_login(actor)}])
     return secret
 
 
-def client_login(sessions: SessionManager, client_id: str, secret: str) -> Session:
-    """A session for a registered client; the same answer for every failure."""
+def client_login(sessions: SessionManager, client_id: str, secret: str,
+                 client: str | None = None) -> Session:
+    """A session for a registered client; the same answer for every failure, throttled
+    like every login (per client id and per ``client`` address)."""
     if not is_client(sessions.warehouse, (client_id or "").strip()):
-        sessions.login(client_id or "", "")   # the same work and audited refusal as a bad secret
+        # the same work, audited refusal and throttling as a bad secret
+        sessions.login(client_id or "", "", client=client)
         raise AuthenticationError("invalid client")
-    return sessions.login(client_id, secret)
+    return sessions.login(client_id, secret, client=client)

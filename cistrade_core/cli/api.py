@@ -44,12 +44,7 @@ def openapi(output: Path | None) -> None:
         click.echo(f"wrote {output} ({len(json.loads(text)['paths'])} paths)")
 
 
-@api.group()
-def client() -> None:
-    """API clients for the client-credentials grant (service accounts)."""
-
-
-@client.command("create")
+@api.command("client-create")
 @click.argument("client_id")
 @click.option("--group", required=True, help="The ACL group the client acts in.")
 @click.option("--description")
@@ -65,7 +60,7 @@ def client_create(client_id: str, group: str, description: str | None) -> None:
                "(the secret is stored hashed and cannot be shown again)")
 
 
-@client.command("list")
+@api.command("clients")
 def client_list() -> None:
     """The registered API clients and their groups."""
     from cistrade_core.acl.clients import list_clients

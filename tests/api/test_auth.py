@@ -113,7 +113,7 @@ def test_client_credentials_grant_for_a_registered_client(live_api):
     from tests.api.conftest import CISTRADE
 
     env = {**os.environ, "CISTRADE_HOME": str(live_api.home)}
-    out = subprocess.run([CISTRADE, "api", "client", "create", "client-reports",
+    out = subprocess.run([CISTRADE, "api", "client-create", "client-reports",
                           "--group", "Auditors"], env=env, capture_output=True, text=True,
                          check=True).stdout
     secret = out.split("client_secret:")[1].split()[0]
@@ -121,7 +121,7 @@ def test_client_credentials_grant_for_a_registered_client(live_api):
 
     stored = DuckDBWarehouse(live_api.home / "warehouse.duckdb").query(
         "SELECT password_hash FROM gmp_cis.cis_acl_user WHERE user_login = 'client-reports'")
-    assert stored[0]["password_hash"].startswith("scrypt$")
+    assert stored[0]["password_hash"].startswith("$argon2id$")
     assert secret not in stored[0]["password_hash"]
     form = httpx.post(f"{live_api.url}/api/v1/token", data={
         "grant_type": "client_credentials", "client_id": "client-reports",

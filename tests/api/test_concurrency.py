@@ -17,7 +17,7 @@ import pytest
 from tests.api.conftest import CISTRADE
 
 DAY = date(2026, 3, 2)
-PER_THREAD, THREADS = 4, 3
+PER_THREAD, THREADS = 3, 3
 
 
 @pytest.fixture(scope="module")

@@ -39,7 +39,7 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_response(live_ap
     token = live_api.token("fuzzer")
     result = subprocess.run(
         [SCHEMATHESIS, "run", f"{live_api.url}/api/v1/openapi.json", "--checks", CHECKS,
-         "--max-examples", "6", "--seed", "1", "--workers", "1", "--max-time", "45",
+         "--max-examples", "6", "--seed", "1", "--workers", "1", "--max-time", "30",
          "--phases", "examples,coverage,fuzzing", "--exclude-operation-id", "logout",
          "--request-timeout", "30", "--no-color",
          "-H", f"Authorization: Bearer {token}"],
