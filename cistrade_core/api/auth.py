@@ -74,17 +74,20 @@ def requires(route: str) -> Callable[..., Session]:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise ApiProblem(401, "a Bearer token is required (POST /api/v1/token)",
                              headers=CHALLENGE)
-        session = authenticate(request, credentials.credentials)
         core = core_of(request)
-        if needs.resource is None:
-            check_session(core.warehouse, session, core.clock())
-        else:
+        with core.warehouse.keep_open():   # the two reads below share one open of the file
+            session = authenticate(request, credentials.credentials)
+            if needs.resource is None:
+                check_session(core.warehouse, session, core.clock())
+                return session
             try:
                 require(core.warehouse, session, needs.resource, needs.access, core.clock())
             except CoreError as exc:
-                _audit_refusal(core, session, route, exc)
-                raise
-        return session
+                refused = exc
+            else:
+                return session
+        _audit_refusal(core, session, route, refused)
+        raise refused
 
     return dependency
 
