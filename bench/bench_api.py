@@ -1,8 +1,9 @@
 """REST API benchmark: ``cistrade api serve --workers 2`` under wrk on loopback.
 
 ``python -m bench api`` (options after ``--``: ``--duration 10 --connections 8``).
-Runs on a fresh DuckDB file in a temporary CISTRADE_HOME with the API server on
-127.0.0.1 and measures, each as requests/s and p99 latency from wrk:
+Runs on a fresh DuckDB file in a temporary CISTRADE_HOME with the API server and a
+local SMTP server (the approvals' mail) on 127.0.0.1 and measures, each as
+requests/s and p99 latency from wrk:
 
 * baseline: ``GET /api/v1/openapi.json`` (HTTP stack and FastAPI, no warehouse);
 * ``GET /api/v1/portfolios/{code}`` (session check, permission map, read, audit row);
@@ -86,8 +87,12 @@ def run(seconds: int, connections: int, pending: int, logins: int, workers: int)
             _currencies(wh)
             _seed_acl(wh, password, extra_groups=3)
             _seed_pending(wh, pending)
+        from cistrade_dev.smtp_server import start_server
+
+        smtp = start_server(Path(tmp) / "outbox")   # approvals mail the makers, as in production
         port = _free_port()
-        env = {**os.environ, "CISTRADE_SMTP_PORT": str(_free_port())}
+        env = {**os.environ, "CISTRADE_SMTP_HOST": "127.0.0.1",
+               "CISTRADE_SMTP_PORT": str(smtp.port)}
         log = Path(tmp) / "api.log"
         server = subprocess.Popen([CISTRADE, "api", "serve", "--host", "127.0.0.1", "--port",
                                    str(port), "--workers", str(workers)], env=env,
@@ -132,6 +137,7 @@ def run(seconds: int, connections: int, pending: int, logins: int, workers: int)
         finally:
             server.terminate()
             server.wait(timeout=30)
+            smtp.stop()
     return results
 
 
