@@ -14,9 +14,9 @@ from typing import Any
 
 from cistrade_core import jsonutil
 from cistrade_core.ids import sortable_id
-from cistrade_core.warehouse import Transaction, Warehouse
+from cistrade_core.warehouse import SCHEMA, Transaction, Warehouse
 
-TABLE = "gmp_cis.cis_audit_log"
+TABLE = f"{SCHEMA}.cis_audit_log"
 COLUMNS = (
     "event_id", "event_time", "user_login", "action", "entity_type", "entity_id", "outcome",
     "before_json", "after_json", "detail",

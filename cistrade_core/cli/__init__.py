@@ -1,4 +1,8 @@
-"""The ``cistrade`` command line. Each sub-command group lives in its own module."""
+"""The ``cistrade`` command line. Each sub-command group lives in its own module.
+
+Every command is checked against the authorization table
+(:mod:`cistrade_core.acl.commands`) before it runs (:mod:`cistrade_core.cli.guard`).
+"""
 
 from __future__ import annotations
 
@@ -65,10 +69,12 @@ class LazyGroup(click.Group):
         target = COMMAND_GROUPS.get(cmd_name)
         if target is None:
             return None
+        from cistrade_core.cli.guard import guard_group
+
         group = _load(target[0])
         for command in _dev_commands(cmd_name):
             group.add_command(command)
-        return group
+        return guard_group(group)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMAND_GROUPS[name][1]) for name in self.list_commands(ctx)]

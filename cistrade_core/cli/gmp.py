@@ -74,13 +74,14 @@ def load(day: date, landing: Path | None, feeds: tuple[str, ...],
 @click.option("--to", "end", callback=_date, help="Last business date (default: today).")
 def status(start: date | None, end: date | None) -> None:
     """Print the load history."""
+    from cistrade_core.gmp.store import GmpStore
     from cistrade_core.warehouse import get_warehouse
 
     end = end or date.today()
     start = start or end - timedelta(days=7)
-    warehouse = get_warehouse()
-    warehouse.ensure_gmp_schema()
-    records = warehouse.load_history(start, end)
+    store = GmpStore(get_warehouse())
+    store.ensure_schema()
+    records = store.load_history(start, end)
     click.echo(f"{'business date':<14}{'feed':<14}{'status':<10}{'rows':>9}  "
                f"{'extract (UTC)':<21}{'recorded (UTC)':<21}reason")
     for r in records:
@@ -98,13 +99,15 @@ def status(start: date | None, end: date | None) -> None:
 @click.option("--date", "day", callback=_date, help="Business date (default: the latest loaded).")
 def summary(day: date | None) -> None:
     """Rows per GMP table, the current day, and where the alerts and Data Docs are."""
+    from cistrade_core.gmp.store import GmpStore
     from cistrade_core.warehouse import get_warehouse
 
     settings = get_settings()
     warehouse = get_warehouse(settings)
-    warehouse.ensure_gmp_schema()
+    store = GmpStore(warehouse)
+    store.ensure_schema()
     click.echo(f"Warehouse: {warehouse!r}")
-    for name, counts in warehouse.table_counts().items():
+    for name, counts in store.table_counts().items():
         current = warehouse.query(
             f"SELECT max(business_date) AS d FROM gmp_cis.gmp_cis_sta_dly_{name}")[0]["d"]
         click.echo(f"  gmp_cis.gmp_cis_sta_dly_{name:<13} current day {current or '-'!s:<11}"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from cistrade_core.errors import CoreError
 from cistrade_core.feeds import ColumnType
 from cistrade_core.feeds.spec import TYPE_PATTERNS
 from cistrade_core.gmp.problems import CheckKind, Problem
@@ -43,8 +44,10 @@ class ControlFile:
         )
 
 
-class ControlFileError(ValueError):
+class ControlFileError(CoreError, ValueError):
     """The control file cannot be read; ``problem`` says where and why."""
+
+    outcome = "INVALID"
 
     def __init__(self, problem: Problem) -> None:
         super().__init__(str(problem))

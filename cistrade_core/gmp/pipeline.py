@@ -31,6 +31,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from cistrade_core.config import Settings, get_settings
+from cistrade_core.errors import CoreError
 from cistrade_core.feeds import FEEDS, Feed, get_feed
 from cistrade_core.gmp import checks
 from cistrade_core.gmp.alerts import FeedAlert
@@ -41,9 +42,10 @@ from cistrade_core.gmp.outcome import FeedOutcome, FeedStatus
 from cistrade_core.gmp.parse import ParsedFile, canonical_timestamps, read_data_file
 from cistrade_core.gmp.problems import CheckKind, Problem, summarise
 from cistrade_core.gmp.schedule import missing_deadline
+from cistrade_core.gmp.store import GmpStore, LoadRecord, LoadStatus
 from cistrade_core.monitoring.gmp_metrics import feed_step
 from cistrade_core.notify import Notifier
-from cistrade_core.warehouse import LoadRecord, LoadStatus, Warehouse, get_warehouse
+from cistrade_core.warehouse import Warehouse, get_warehouse
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,7 @@ REFERENCEABLE = (FeedStatus.VALIDATED, FeedStatus.HELD, FeedStatus.LOADED)
 STALE_STAGE_AGE = timedelta(days=2)
 
 
-class FeedNotReady(RuntimeError):
+class FeedNotReady(CoreError, RuntimeError):
     """The load step found no checked data for the feed and day."""
 
 
@@ -91,7 +93,8 @@ class GmpLoad:
         self.lock_wait = lock_wait
         self._locks: dict[date, DayLock] = {}
         self.notifier = Notifier(self.settings)
-        self.warehouse.ensure_gmp_schema()
+        self.store = GmpStore(self.warehouse)
+        self.store.ensure_schema()
 
     # -- one run of a day at a time ---------------------------------------------------------
     def day_lock(self, day: date) -> DayLock:
@@ -209,7 +212,7 @@ class GmpLoad:
             found, total = checks.check_types(parsed, df)
             problems += found
             total_extra += total - len(found)
-        last = self.warehouse.last_loaded(feed.name, day)
+        last = self.store.last_loaded(feed.name, day)
         problems += checks.check_timestamp(control, day, ctl_path.name,
                                            last.extract_timestamp if last else None)
         if problems:
@@ -223,7 +226,7 @@ class GmpLoad:
             return self._reject(feed, day, found, control, parsed, total - len(found))
 
         rows = parsed.table.num_rows
-        previous = self.warehouse.last_loaded(feed.name, day - timedelta(days=1))
+        previous = self.store.last_loaded(feed.name, day - timedelta(days=1))
         previous_rows = previous.row_count if previous else None
         self._stage(feed, day, parsed)
         change = checks.check_row_count_change(parsed, rows, previous_rows)
@@ -290,7 +293,7 @@ class GmpLoad:
         )
         self._unstage(feed, day)
         outcome.save(self.stage_dir(day) / f"{feed.name}.json")
-        self.warehouse.record_load(LoadRecord(
+        self.store.record_load(LoadRecord(
             feed.name, day, LoadStatus.REJECTED, reason,
             control.extract_timestamp if control else None,
             parsed.data_lines if parsed is not None else None,
@@ -310,7 +313,7 @@ class GmpLoad:
                               rows, control.row_count, previous_rows, control.extract_timestamp,
                               problems=[str(p) for p in change], problem_count=1)
         outcome.save(self.stage_dir(day) / f"{feed.name}.json")
-        self.warehouse.record_load(LoadRecord(feed.name, day, LoadStatus.HELD, reason,
+        self.store.record_load(LoadRecord(feed.name, day, LoadStatus.HELD, reason,
                                               control.extract_timestamp, rows))
         self._alert(FeedAlert(CheckKind.ROW_COUNT_CHANGE, feed.name, day,
                               "held, not loaded; the previous day stays current", reason,
@@ -332,7 +335,7 @@ class GmpLoad:
             raise FeedNotReady(f"{feed.name} {day} has not passed its checks ({state})")
         table = pq.read_table(self.stage_dir(day) / f"{feed.name}.parquet")
         reason = "loaded" + (" (row count change accepted by override)" if staged.override else "")
-        written = self.warehouse.replace_feed_day(feed, day, table, LoadRecord(
+        written = self.store.load_day(feed, day, table, LoadRecord(
             feed.name, day, LoadStatus.LOADED, reason, staged.extract_timestamp,
             table.num_rows, staged.override,
         ))
@@ -346,7 +349,7 @@ class GmpLoad:
     @feed_step("refresh")
     def refresh(self, feed_name: str, day: date) -> str:
         with self.day_lock(day).held():
-            return self.warehouse.refresh_feed_day(get_feed(feed_name), day)
+            return self.store.publish_day(get_feed(feed_name), day)
 
     def run_feed(self, feed_name: str, day: date, *,
                  accept_row_count_change: bool = False) -> FeedOutcome:

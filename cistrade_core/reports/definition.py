@@ -20,7 +20,8 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cistrade_core.config import REPO_ROOT
+from cistrade_core.config import DEFAULT_TIMEZONE, REPO_ROOT
+from cistrade_core.errors import CoreError
 
 REPORTS_DIR = REPO_ROOT / "reports"
 Format = Literal["csv", "xlsx", "pdf"]
@@ -84,15 +85,17 @@ def check_recipients(addresses: object) -> list[str]:
     return [check_address(a) for a in addresses]
 
 
-class DefinitionError(ValueError):
+class DefinitionError(CoreError, ValueError):
     """A report definition is wrong; the message names the file and the field."""
+
+    outcome = "INVALID"
 
 
 class Schedule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cron: str = Field(description="five-field cron expression")
-    timezone: str = "Europe/London"
+    timezone: str = DEFAULT_TIMEZONE
     assets: list[str] = Field(default_factory=list,
                               description="also run when these Assets are updated")
 
