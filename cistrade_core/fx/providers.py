@@ -261,11 +261,13 @@ def _iso_timestamp(value: Any, name: str) -> datetime:
     if not isinstance(value, str) or len(value) > _MAX_TIMESTAMP_TEXT:
         raise RecordError(f"{name}: expected an ISO 8601 timestamp, got {_shown(value)}")
     try:
-        ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        ts = _utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except (ValueError, OverflowError):
         raise RecordError(f"{name}: expected an ISO 8601 timestamp, got {_shown(value)}"
                           ) from None
-    return _utc(ts)
+    if ts.year < 1970:
+        raise RecordError(f"{name}: expected a timestamp from 1970 on, got {_shown(value)}")
+    return ts
 
 
 def _epoch_ms(value: Any, name: str) -> datetime:
