@@ -39,12 +39,13 @@ def test_bad_addresses_are_refused_naming_the_source_and_the_address(bad):
     message = str(info.value)
     assert message.startswith("CISTRADE_ALERT_TO: ")
     assert "\n" not in message and "\r" not in message
-    assert "expected local@domain" in message or "at most" in message
+    assert "is not an email address" in message
 
 
 def test_one_address_is_checked_alone():
     assert check_address("Ops@Example.COM") == "Ops@example.com"
-    with pytest.raises(ValidationError, match="e-mail address: .*a,b@example.com|a,b"):
+    assert check_address("desk@intranet") == "desk@intranet"
+    with pytest.raises(ValidationError, match="'a,b@example.com' is not an email address"):
         check_address("a,b@example.com")
 
 

@@ -20,7 +20,7 @@ from cistrade_core.acl.permissions import lineage
 from cistrade_core.audit import AuditedRunner, Done, Operation
 from cistrade_core.clock import Clock, utcnow
 from cistrade_core.errors import InvalidState, NotFound, ValidationError
-from cistrade_core.recipients import check_address
+from cistrade_core.recipients import RecipientError, check_address
 from cistrade_core.warehouse import SCHEMA, Transaction, Warehouse
 
 LOGIN_RE = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
@@ -173,8 +173,10 @@ class AclAdmin:
                     "a login is 2 to 64 characters: lower-case letters, digits, '.', '_', '-', "
                     "starting with a letter")
             user_name = _text("user name", name)
-            address = check_address(_text("e-mail address", email, text_rules.EMAIL) or "",
-                                    source="e-mail address")
+            try:
+                address = check_address(_text("e-mail address", email, text_rules.EMAIL))
+            except RecipientError as exc:
+                raise ValidationError(f"e-mail address {exc}") from None
             try:
                 check_policy(password)
             except ValueError as exc:

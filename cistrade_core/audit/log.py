@@ -85,6 +85,7 @@ class AuditFilter:
     outcome: str | None = None
     since: datetime | None = None     # inclusive
     until: datetime | None = None     # exclusive
+    after: tuple[datetime, str] | None = None   # keyset pagination: (event_time, event_id)
     limit: int = 1000
 
     def as_dict(self) -> dict[str, Any]:
@@ -107,6 +108,9 @@ def select(target: Transaction | Warehouse, flt: AuditFilter) -> list[AuditEvent
     if flt.until is not None:
         sql += " AND event_time < ?"
         params.append(flt.until)
+    if flt.after is not None:
+        sql += " AND (event_time > ? OR (event_time = ? AND event_id > ?))"
+        params.extend([flt.after[0], flt.after[0], flt.after[1]])
     sql += " ORDER BY event_time, event_id LIMIT ?"
     params.append(int(flt.limit))
     return [_event(row) for row in target.query(sql, params)]

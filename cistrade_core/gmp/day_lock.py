@@ -22,12 +22,16 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from cistrade_core.errors import CoreError
+
 #: Seconds a DAG task waits for a run of the same day by default.
 DEFAULT_TASK_WAIT = 600.0
 
 
-class LoadAlreadyRunning(RuntimeError):
+class LoadAlreadyRunning(CoreError, RuntimeError):
     """Another run holds the day; the message says which and since when."""
+    outcome = "CONFLICT"
+
 
 
 class DayLock:

@@ -141,6 +141,7 @@ class PortfolioFilter:
     owner: str | None = None
     awaiting_approval: bool = False
     submitted_before: datetime | None = None
+    after: str | None = None      # keyset pagination: codes after this one
     limit: int = 500
 
 
@@ -156,6 +157,9 @@ def select(q: Q, flt: PortfolioFilter) -> list[Portfolio]:
     if flt.submitted_before is not None:
         sql += " AND submitted_at <= ?"
         params.append(flt.submitted_before)
+    if flt.after is not None:
+        sql += " AND portfolio_code > ?"
+        params.append(flt.after)
     sql += " ORDER BY portfolio_code LIMIT ?"
     params.append(int(flt.limit))
     rows = q.query(sql, params)

@@ -22,14 +22,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cistrade_core.config import DEFAULT_TIMEZONE, REPO_ROOT
 from cistrade_core.errors import CoreError
+from cistrade_core.recipients import (  # noqa: F401 (the report API re-exports them)
+    RecipientError,
+    check_address,
+    check_recipients,
+)
 
 REPORTS_DIR = REPO_ROOT / "reports"
 Format = Literal["csv", "xlsx", "pdf"]
 Period = Literal["day", "week", "month"]
 NAME_PATTERN = r"^[a-z][a-z0-9_]{2,60}$"
-#: Longest address accepted (RFC 5321 path limit).
-MAX_ADDRESS = 254
-
 
 #: The variables a subject or body may use (see ``ReportRun.context``).
 TEMPLATE_VARIABLES = ("title", "report", "as_of", "business_date", "parameters", "summary",
@@ -39,50 +41,6 @@ TEMPLATE_VARIABLES = ("title", "report", "as_of", "business_date", "parameters",
 def template_environment() -> SandboxedEnvironment:
     """Where report subjects and bodies are parsed and rendered: sandboxed, strict."""
     return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-
-
-class RecipientError(ValueError):
-    """A recipient is not an email address; the message names it and says why."""
-
-
-def check_address(address: object) -> str:
-    """``address`` checked as one email address (no display name, no list), normalised.
-
-    Intranet domains (one label) and ``localhost`` are accepted; quoted local parts,
-    IP literals, display names, line breaks and lists are not.
-
-    Raises :class:`RecipientError` naming the address and what was expected.
-    """
-    from email_validator import EmailNotValidError, validate_email
-
-    if not isinstance(address, str):
-        raise RecipientError(f"{address!r} is not an email address (expected text)")
-    text = address.strip()
-    shown = repr(text[:80] + ("..." if len(text) > 80 else ""))
-    if not text or len(text) > MAX_ADDRESS:
-        raise RecipientError(f"{shown} is not an email address (expected 1 to {MAX_ADDRESS} "
-                             "characters like name@example.com)")
-    local, at, domain = text.rpartition("@")
-    # The embedded default mails the local SMTP server: ``localhost`` is a domain here.
-    on_localhost = at and domain.lower() == "localhost"
-    try:
-        checked = validate_email(f"{local}@example.com" if on_localhost else text,
-                                 check_deliverability=False, globally_deliverable=False,
-                                 allow_display_name=False, allow_quoted_local=False,
-                                 allow_domain_literal=False)
-    except EmailNotValidError as exc:
-        raise RecipientError(f"{shown} is not an email address like name@example.com: {exc}"
-                             ) from None
-    return f"{checked.local_part}@localhost" if on_localhost else checked.normalized
-
-
-def check_recipients(addresses: object) -> list[str]:
-    """Every address checked by :func:`check_address`; at least one is required."""
-    if isinstance(addresses, str) or not isinstance(addresses, list | tuple):
-        raise RecipientError("recipients must be a list of email addresses")
-    if not addresses:
-        raise RecipientError("no recipients: expected at least one email address")
-    return [check_address(a) for a in addresses]
 
 
 class DefinitionError(CoreError, ValueError):
