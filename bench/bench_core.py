@@ -37,15 +37,15 @@ def _currencies(warehouse) -> None:
     import pyarrow as pa
 
     from cistrade_core.feeds import FEEDS
-    from cistrade_core.warehouse import LoadRecord, LoadStatus
+    from cistrade_core.gmp.store import GmpStore, LoadRecord, LoadStatus
 
     feed = FEEDS["currency"]
     rows = [("USD", "US Dollar", "840", "2", "Y"), ("EUR", "Euro", "978", "2", "Y"),
             ("GBP", "Pound Sterling", "826", "2", "Y")]
     table = pa.table({c: [r[i] for r in rows] for i, c in enumerate(feed.column_names)})
     day = date(2026, 1, 2)
-    warehouse.replace_feed_day(feed, day, table,
-                               LoadRecord("currency", day, LoadStatus.LOADED, "benchmark"))
+    GmpStore(warehouse).load_day(feed, day, table,
+                                 LoadRecord("currency", day, LoadStatus.LOADED, "benchmark"))
 
 
 def _seed_acl(warehouse, password: str, extra_groups: int) -> None:

@@ -117,8 +117,9 @@ def settings(cistrade_home: Path, smtp_server):
 
 @pytest.fixture
 def warehouse(settings):
+    from cistrade_core.gmp.store import GmpStore
     from cistrade_core.warehouse import get_warehouse
 
     wh = get_warehouse(settings)
-    wh.ensure_gmp_schema()
+    GmpStore(wh).ensure_schema()
     return wh

@@ -20,17 +20,16 @@ from cistrade_core.acl.permissions import lineage
 from cistrade_core.audit import AuditedRunner, Done, Operation
 from cistrade_core.clock import Clock, utcnow
 from cistrade_core.errors import InvalidState, NotFound, ValidationError
-from cistrade_core.warehouse import Transaction, Warehouse
+from cistrade_core.recipients import RecipientError, check_address
+from cistrade_core.warehouse import SCHEMA, Transaction, Warehouse
 
 LOGIN_RE = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
-EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+$")
 RESOURCE_RE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
-S = "gmp_cis"
-GROUP = f"{S}.cis_acl_group"
-USER = f"{S}.cis_acl_user"
-MEMBERSHIP = f"{S}.cis_acl_user_group"
-PERMISSION = f"{S}.cis_acl_permission"
-SESSION = f"{S}.cis_acl_session"
+GROUP = f"{SCHEMA}.cis_acl_group"
+USER = f"{SCHEMA}.cis_acl_user"
+MEMBERSHIP = f"{SCHEMA}.cis_acl_user_group"
+PERMISSION = f"{SCHEMA}.cis_acl_permission"
+SESSION = f"{SCHEMA}.cis_acl_session"
 
 
 def _text(name: str, value: str | None, rule: text_rules.TextRule = text_rules.NAME,
@@ -91,7 +90,7 @@ class AclAdmin:
     @staticmethod
     def _next_id(tx: Transaction, table: str, column: str) -> int:
         """One more than the highest id; a concurrent creator of the same id conflicts."""
-        return tx.query(f"SELECT coalesce(max({column}), 0) + 1 AS n FROM {S}.{table}")[0]["n"]
+        return tx.query(f"SELECT coalesce(max({column}), 0) + 1 AS n FROM {SCHEMA}.{table}")[0]["n"]
 
     def _touch_user(self, tx: Transaction, user_id: int, changes: dict[str, Any],
                     now: datetime) -> None:
@@ -174,10 +173,10 @@ class AclAdmin:
                     "a login is 2 to 64 characters: lower-case letters, digits, '.', '_', '-', "
                     "starting with a letter")
             user_name = _text("user name", name)
-            address = _text("e-mail address", email, text_rules.EMAIL)
-            if not EMAIL_RE.fullmatch(address or ""):
-                raise ValidationError(f"e-mail address '{text_rules.printable(address)[:60]}': "
-                                      "expected one address, name@domain")
+            try:
+                address = check_address(_text("e-mail address", email, text_rules.EMAIL))
+            except RecipientError as exc:
+                raise ValidationError(f"e-mail address {exc}") from None
             try:
                 check_policy(password)
             except ValueError as exc:
@@ -267,7 +266,7 @@ class AclAdmin:
     # -- reading -----------------------------------------------------------------------------
     def list_users(self) -> list[User]:
         def body(tx: Transaction) -> Done[list[User]]:
-            users = tx.query(f"SELECT * FROM {S}.cis_acl_user ORDER BY user_login")
+            users = tx.query(f"SELECT * FROM {SCHEMA}.cis_acl_user ORDER BY user_login")
             out = []
             for u in users:
                 groups = store.user_groups(tx, u["user_id"])
@@ -282,7 +281,7 @@ class AclAdmin:
 
     def list_groups(self) -> list[Group]:
         def body(tx: Transaction) -> Done[list[Group]]:
-            rows = tx.query(f"SELECT * FROM {S}.cis_acl_group ORDER BY group_name")
+            rows = tx.query(f"SELECT * FROM {SCHEMA}.cis_acl_group ORDER BY group_name")
             names = {r["group_id"]: r["group_name"] for r in rows}
             all_grants = store.grants(tx)
             out = [Group(r["group_id"], r["group_name"], r["description"],

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from cistrade_core.acl.model import Access, Resource
+from cistrade_core.errors import CoreError
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,9 @@ COMMANDS: dict[str, Rule] = {
 }
 
 
-class UnknownCommand(KeyError):
+class UnknownCommand(CoreError, KeyError):
+    outcome = "DENIED"
+
     def __str__(self) -> str:
         return (f"command {self.args[0]!r} has no entry in the authorization table "
                 "(cistrade_core/acl/commands.py): refused")
@@ -195,7 +198,9 @@ def effective_uid() -> int:
     return os.geteuid()
 
 
-class NotLocalAdmin(PermissionError):
+class NotLocalAdmin(CoreError, PermissionError):
+    outcome = "DENIED"
+
     pass
 
 

@@ -15,7 +15,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from cistrade_core import jsonutil
 from cistrade_core.acl import store
@@ -40,10 +40,10 @@ from cistrade_core.audit.log import Outcome, append, new_event
 from cistrade_core.clock import Clock, utcnow
 from cistrade_core.errors import AuthenticationError, SessionError
 from cistrade_core.monitoring import acl_metrics
-from cistrade_core.warehouse import Transaction, Warehouse
+from cistrade_core.warehouse import SCHEMA, Transaction, Warehouse
 
-TABLE = "gmp_cis.cis_acl_session"
-USER = "gmp_cis.cis_acl_user"
+TABLE = f"{SCHEMA}.cis_acl_session"
+USER = f"{SCHEMA}.cis_acl_user"
 
 
 def session_id_of(token: str) -> str:
@@ -114,18 +114,35 @@ class SessionManager:
                     detail={"failures": failure.failures,
                             "locked_until": failure.locked_until.isoformat(sep=" ")}))
 
-    def _open(self, tx: Transaction, user: dict) -> Session:
+    def open_external(self, login: str, token: str, expires_at: datetime,
+                      action: str = "SSO_LOGIN") -> Session:
+        """A session for ``login`` under a token issued elsewhere (an identity provider's
+        access token, already verified by the caller), ending at ``expires_at`` or after
+        the usual eight hours, whichever is first. Audited as ``action``."""
+        op = Operation(user=login, action=action, entity_type="user", entity_id=login)
+
+        def body(tx: Transaction) -> Done[Session]:
+            user = store.get_user(tx, login)
+            if user is None or not user["enabled"]:
+                raise AuthenticationError(f"user {login} is unknown or disabled")
+            return Done(self._open(tx, user, token, expires_at))
+
+        return self.runner.run(op, body)
+
+    def _open(self, tx: Transaction, user: dict, token: str | None = None,
+              expires_at: datetime | None = None) -> Session:
         with acl_metrics.permission_map_timer():
             perms, primary = store.user_permission_map(tx, user["user_id"])
         now = self.clock()
-        token = secrets.token_urlsafe(32)
+        token = token or secrets.token_urlsafe(32)
+        expires_at = min(expires_at, now + self.ttl) if expires_at else now + self.ttl
         session = Session(
             session_id=session_id_of(token), user_id=user["user_id"],
             user_login=user["user_login"], user_name=user["user_name"],
             user_email=user["user_email"],
             user_group_id=primary["group_id"] if primary else None,
             user_group_name=primary["group_name"] if primary else None,
-            permissions=perms, created_at=now, expires_at=now + self.ttl, token=token,
+            permissions=perms, created_at=now, expires_at=expires_at, token=token,
         )
         tx.insert(TABLE, [{
             "session_id": session.session_id, "user_id": session.user_id,

@@ -19,6 +19,7 @@ from cistrade_core import logs
 #: one-line help (``cistrade --help`` lists the groups without importing any).
 COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "acl": ("cistrade_core.cli.acl:acl", "Sessions, users, groups and permissions."),
+    "api": ("cistrade_core.cli.api:api", "The REST API: serve it, write its OpenAPI document."),
     "audit": ("cistrade_core.cli.audit:audit", "The audit log."),
     "fx": ("cistrade_core.cli.fx:fx", "FX rates from Bloomberg (primary) and Reuters (backup)."),
     "gmp": ("cistrade_core.cli.gmp:gmp",

@@ -15,10 +15,10 @@ from cistrade_core.clock import Clock, utcnow
 from cistrade_core.errors import InvalidState, NotFound, ValidationError
 from cistrade_core.text_rules import check_text
 from cistrade_core.udf.types import DataType, canonical
-from cistrade_core.warehouse import Transaction, Warehouse
+from cistrade_core.warehouse import SCHEMA, Transaction, Warehouse
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-TABLE = "gmp_cis.cis_udf_master"
+TABLE = f"{SCHEMA}.cis_udf_master"
 MAX_ALLOWED = 500
 
 
