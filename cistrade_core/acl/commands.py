@@ -116,6 +116,10 @@ COMMANDS: dict[str, Rule] = {
     "acl groups": LOCAL_ADMIN,
     "acl permissions": LOCAL_ADMIN,
     "acl seed-demo": LOCAL_ADMIN,
+    # the REST API
+    "api serve": LOCAL_ADMIN,      # the service account starts the server; each request
+                                   # carries its own session
+    "api openapi": Exempt("writes the OpenAPI document generated from the code"),
     # the audit log
     "audit query": Permission(Resource.AUDIT, R, "AUDIT_QUERY", audited_by_library=True,
                               entity_type="audit"),

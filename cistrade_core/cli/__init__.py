@@ -93,11 +93,11 @@ class LazyGroup(click.Group):
                 SystemExit, KeyboardInterrupt):
             raise
         except OSError as exc:
-            log.debug("cistrade: operating-system error", exc_info=True)
+            log.info("cistrade: operating-system error", exc_info=True)
             where = f": {exc.filename}" if exc.filename else ""
             raise click.ClickException(f"{exc.strerror or type(exc).__name__}{where}") from None
         except Exception as exc:
-            log.debug("cistrade: unexpected error", exc_info=True)
+            log.info("cistrade: unexpected error", exc_info=True)
             raise click.ClickException(
                 f"internal error ({type(exc).__name__}); nothing more is shown here: run "
                 "with -v to see the details in the log") from None

@@ -29,6 +29,7 @@ ARGS = {
     "acl add-member": ["u1", "G"], "acl remove-member": ["u1", "G"], "acl enable": ["u1"],
     "acl disable": ["u1"], "acl set-password": ["u1"], "acl users": [], "acl groups": [],
     "acl permissions": ["u1"], "acl seed-demo": [],
+    "api serve": ["--port", "1"], "api openapi": ["--output", "/dev/null"],
     "audit query": [],
     "fx load": [], "fx show": [], "fx convert": ["1", "EUR", "USD"], "fx health": [],
     "fx release": ["EURUSD"], "fx seed-currencies": [], "fx simulate": [],

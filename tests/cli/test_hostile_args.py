@@ -26,7 +26,8 @@ DATES = ["2026-13-45", "\x00", "x" * 10_000]
 PATHS = ["/proc/nonexistent/dir", "\x00"]
 #: Commands that serve until stopped or call remote systems: only the values their
 #: parsing refuses (numbers, choices, dates) are tried, never a string they would accept.
-PARSE_ONLY = {"fx simulate", "mail serve", "metrics serve", "fx load", "gx validate"}
+PARSE_ONLY = {"fx simulate", "mail serve", "metrics serve", "api serve", "fx load",
+              "gx validate"}
 
 
 def _kind(param: click.Parameter) -> str:
