@@ -58,7 +58,9 @@ def token(*, request: Request, response: Response,
     if throttle is not None:
         throttle.check(keys)
     try:
-        session = core.sessions.login(username, password)
+        # throttled per login and per client address (cistrade_core.acl.throttle)
+        session = core.sessions.login(username, password,
+                                      client=request.client.host if request.client else None)
     except AuthenticationError as exc:
         if throttle is not None:
             throttle.failed(keys)
