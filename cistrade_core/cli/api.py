@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from cistrade_core.cli import params
+
 
 @click.group()
 def api() -> None:
@@ -30,7 +32,7 @@ def serve(host: str, port: int, workers: int, log_level: str) -> None:
 
 
 @api.command()
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--output", "-o", type=params.SafePath(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output.")
 def openapi(output: Path | None) -> None:
     """Print (or write) the OpenAPI 3.1 document, as checked in at docs/openapi.json."""
