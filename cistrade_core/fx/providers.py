@@ -205,13 +205,17 @@ def parse_retry_after(value: str | None) -> float | None:
 MAX_EXPONENT = 30
 
 
-class RecordError(ValueError):
+class RecordError(CoreError, ValueError):
     """One record of an answer cannot be read; the message names the field and what was
     expected."""
 
+    outcome = "INVALID"
 
-class AnswerLayoutError(ValueError):
+
+class AnswerLayoutError(CoreError, ValueError):
     """The answer as a whole is not laid out as the provider's API says."""
+
+    outcome = "INVALID"
 
 
 def _shown(value: Any) -> str:
