@@ -7,7 +7,9 @@
 # REST API benchmark.
 set -euo pipefail
 missing=()
-have_lib() { ldconfig -p 2>/dev/null | grep -q "$1"; }
+# (not `ldconfig -p | grep -q`: with pipefail, grep quitting early fails the pipe)
+LIBS=$(ldconfig -p 2>/dev/null || true)
+have_lib() { grep -qF "$1" <<<"$LIBS"; }
 have_lib libpango-1.0.so.0      || missing+=(libpango-1.0-0)
 have_lib libpangoft2-1.0.so.0   || missing+=(libpangoft2-1.0-0)
 have_lib libharfbuzz.so.0       || missing+=(libharfbuzz0b)

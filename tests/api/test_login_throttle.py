@@ -20,7 +20,7 @@ def test_failures_from_one_address_lock_that_address(live_api):
         assert token(live_api, user, "wrong-password!").json()["detail"] == (
             "invalid user or password")
     refused = token(live_api, "auditor", live_api.passwords["auditor"])
-    assert refused.status_code == 400
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert "too many failed logins for '127.0.0.1'" in refused.json()["detail"]
     from cistrade_core.warehouse.duckdb_backend import DuckDBWarehouse
 
