@@ -15,6 +15,7 @@ from cistrade_core import logs
 COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "acl": ("cistrade_core.cli.acl:acl", "Sessions, users, groups and permissions."),
     "audit": ("cistrade_core.cli.audit:audit", "The audit log."),
+    "db": ("cistrade_core.cli.db:db", "The warehouse schema: create it, migrate it (upgrade)."),
     "fx": ("cistrade_core.cli.fx:fx", "FX rates from Bloomberg (primary) and Reuters (backup)."),
     "gmp": ("cistrade_core.cli.gmp:gmp",
             "GMP reference-data feeds: sample drops, the daily load, its history."),

@@ -51,8 +51,7 @@ class GmpLoad:
         self.warehouse = warehouse or get_warehouse(self.settings)
         self.now = now
         self.notifier = Notifier(self.settings)
-        self.store = GmpStore(self.warehouse)
-        self.store.ensure_schema()
+        self.store = GmpStore(self.warehouse)  # its tables come from `cistrade db upgrade`
 
     # -- paths ------------------------------------------------------------------------------
     def data_path(self, feed: Feed, day: date) -> Path:

@@ -17,7 +17,7 @@ from cistrade_core.warehouse.ddl import SCHEMA
 #: Tables that are only appended to: never updated, deleted or upserted.
 APPEND_ONLY = frozenset({
     "cis_audit_log", "cis_portfolio_history", "cis_fx_rate", "cis_fx_feed_health",
-    "cis_fx_load_run", "cis_fx_alert", "cis_report_run", "cis_row_claim",
+    "cis_fx_load_run", "cis_report_run", "cis_row_claim",
 })
 
 
