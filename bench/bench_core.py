@@ -3,7 +3,7 @@
 ``python -m bench bench_core`` (or ``python -m bench.bench_core --portfolios 1000``).
 Runs on a fresh DuckDB file in a temporary CISTRADE_HOME:
 
-* login: scrypt check of the password, then user, groups (with ancestors) and
+* login: Argon2id check of the password, then user, groups (with ancestors) and
   grants read to build the permission map, session row and audit row written;
   the permission-map build alone is timed too (the "ACL query latency");
 * approve: N portfolios waiting for approval, each approved by a checker
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv if argv is not None else [])
     r = run(args.portfolios, args.logins, args.map_builds)
     total = r["approve_total"][0]
-    print(f"login incl. scrypt + permission map + session: {_fmt(r['login'])}")
+    print(f"login incl. Argon2id + permission map + session: {_fmt(r['login'])}")
     print(f"permission-map build alone (ACL queries):    {_fmt(r['permission_map'])}")
     print(f"approve, one portfolio per step:             {_fmt(r['approve'])}")
     print(f"approve throughput: {args.portfolios} portfolios in {total:.1f} s = "

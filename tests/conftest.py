@@ -26,6 +26,10 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
 os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(REPO / "plugins")
 os.environ["AIRFLOW__CORE__EXECUTOR"] = "LocalExecutor"
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
+# A cheap Argon2id cost for the suite (one test checks the production cost).
+os.environ["CISTRADE_ARGON2_TIME_COST"] = "1"
+os.environ["CISTRADE_ARGON2_MEMORY_KIB"] = "64"
+os.environ["CISTRADE_ARGON2_PARALLELISM"] = "1"
 for _plugins_like in (str(REPO / "plugins"), str(REPO / "dags")):
     if _plugins_like not in sys.path:
         sys.path.insert(0, _plugins_like)

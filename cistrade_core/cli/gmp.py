@@ -39,10 +39,12 @@ def load(day: date, landing: Path | None, feeds: tuple[str, ...],
          accept_row_count_change: bool) -> None:
     """Check and load one business day, exactly as the gmp_reference_etl DAG does.
 
-    Prints one outcome line per feed; exits 0 only if every feed loaded.
+    Prints one outcome line per feed; exits 0 only if every feed loaded, 75 when
+    another load of the same day is running (nothing is done then).
     """
     from dataclasses import replace
 
+    from cistrade_core.gmp.day_lock import LoadAlreadyRunning
     from cistrade_core.gmp.pipeline import GmpLoad
 
     settings = get_settings()
@@ -50,8 +52,16 @@ def load(day: date, landing: Path | None, feeds: tuple[str, ...],
         settings = replace(settings, landing_dir=landing.resolve())
     run = GmpLoad(settings)
     ensure_core_schema(run.warehouse)
-    outcomes = run.run_day(day, feeds=feeds or None,
-                           accept_row_count_change=accept_row_count_change)
+    try:
+        outcomes = run.run_day(day, feeds=feeds or None,
+                               accept_row_count_change=accept_row_count_change)
+    except LoadAlreadyRunning as exc:
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(75) from None  # EX_TEMPFAIL: try again later
+    except KeyError as exc:  # an unknown --feed
+        raise click.BadParameter(str(exc).strip('"'), param_hint="--feed") from None
+    finally:
+        run.cleanup_stage(day)
     for outcome in outcomes:
         click.echo(outcome.line())
         for problem in outcome.problems[:10]:

@@ -18,10 +18,10 @@ import pyarrow as pa
 from cistrade_core.feeds import get_feed
 from cistrade_core.gmp.store import GmpStore, LoadRecord, LoadStatus
 from cistrade_core.schema import ensure_core_schema
-from cistrade_core.warehouse import Warehouse
+from cistrade_core.warehouse import SCHEMA, Warehouse
 
 FEED = get_feed("currency")
-TABLE = f"gmp_cis.{FEED.table}"
+TABLE = f"{SCHEMA}.{FEED.table}"
 SEEDED_REASON = "loaded (seeded for development: ISO 4217 currencies from pycountry)"
 
 

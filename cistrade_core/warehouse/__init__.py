@@ -15,6 +15,7 @@ from typing import Any
 
 from cistrade_core.config import Settings, get_settings
 from cistrade_core.warehouse.base import Transaction, Warehouse, WriteConflict
+from cistrade_core.warehouse.ddl import SCHEMA
 
 ENGINES = ("duckdb", "hive", "impala")
 
@@ -52,5 +53,5 @@ def get_warehouse(settings: Settings | None = None,
 
 
 __all__ = [
-    "ENGINES", "Transaction", "Warehouse", "WriteConflict", "get_warehouse",
+    "ENGINES", "SCHEMA", "Transaction", "Warehouse", "WriteConflict", "get_warehouse",
 ]

@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+from cistrade_core.errors import CoreError
 from cistrade_core.warehouse.partitioned import Append, PartitionedTable
 from cistrade_core.warehouse.tables import table_spec, where_sql
 
@@ -20,8 +21,10 @@ if TYPE_CHECKING:  # pyarrow is imported by the engines that move data, not by e
     import pyarrow as pa
 
 
-class WriteConflict(Exception):
+class WriteConflict(CoreError):
     """A concurrent transaction changed the same rows first; this one was rolled back."""
+
+    outcome = "CONFLICT"
 
 
 Rows = Sequence[Mapping[str, Any]]

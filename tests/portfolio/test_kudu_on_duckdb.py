@@ -15,12 +15,24 @@ from datetime import datetime, timedelta
 import pytest
 
 from cistrade_core.warehouse import WriteConflict
-from tests.acl.test_sessions import (  # noqa: F401 (collected again on KuduOnDuckDB)
+from tests.acl.test_revocation import (  # noqa: F401 (collected again on KuduOnDuckDB)
+    admin,
+    pending,
+    test_disabling_a_user_invalidates_their_sessions,
+    test_removing_a_member_refuses_the_live_session_at_once,
+    test_revoking_a_grant_refuses_every_member_at_once,
+)
+from tests.acl.test_sessions import (  # noqa: F401
+    test_a_new_grant_applies_to_live_sessions_at_once,
     test_changing_a_password_ends_sessions,
     test_disabled_user_cannot_log_in_and_loses_open_sessions,
-    test_grants_take_effect_at_the_next_login,
     test_group_hierarchy_cycles_are_refused,
     test_resume_by_token_and_logout,
+)
+from tests.acl.test_throttle import (  # noqa: F401
+    sessions,
+    test_back_off_doubles_up_to_the_maximum,
+    test_lockout_after_n_failures_refuses_even_the_right_password,
 )
 from tests.audit.test_log import (  # noqa: F401
     test_every_operation_leaves_exactly_one_audit_row,
