@@ -76,6 +76,7 @@ def test_a_warehouse_of_the_previous_release_is_upgraded_not_broken(settings):
     warehouse = get_warehouse(settings)
     assert schema_version(warehouse) == LATEST
     assert not _tables(settings.warehouse_path) & set(RETIRED_TABLES)
+    assert "cis_acl_login_throttle" in _tables(settings.warehouse_path)  # new in this release
     # what the previous release stored is still there, and still read the same way
     store = GmpStore(warehouse)
     [earlier] = store.load_history(EARLIER, EARLIER)

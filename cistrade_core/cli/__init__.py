@@ -32,7 +32,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "portfolio": ("cistrade_core.cli.portfolio:portfolio",
                   "Create, change, approve and inspect portfolios."),
     "report": ("cistrade_core.cli.report:report", "Scheduled reports (definitions in reports/)."),
-    "sql": ("cistrade_core.cli.sql:sql", "DDL generated from the feed definitions."),
+    "sql": ("cistrade_core.cli.sql:sql", "DDL generated from the feed and table definitions."),
     "udf": ("cistrade_core.cli.udf:udf", "User-defined fields (cis-udf)."),
 }
 
