@@ -71,6 +71,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "retire gmp_alert_log, cis_notification and cis_fx_alert: alerts are rows "
                  "of cis_mail_outbox", _retire_alert_tables),
     Migration(4, "cis_acl_login_throttle: failed logins per login and client", _store_tables),
+    Migration(5, "cis_api_client: the REST API's OAuth 2.0 clients", _store_tables),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -125,7 +125,7 @@ def gmp_reference_etl():
         expectations.override(task_id=f"expectations_{name}")(name) << checked
         loaded = load.override(task_id=f"load_{name}")(name)
         refreshed = refresh.override(task_id=f"refresh_{name}",
-                                     outlets=[warehouse_asset(f"gmp_cis.{feed.table}")])(name)
+                                     outlets=[warehouse_asset(feed.table)])(name)
         checked >> loaded >> refreshed
     # Cross-feed references: a feed is validated after the feeds it references.
     for name, feed in FEEDS.items():

@@ -324,6 +324,25 @@ TABLES: tuple[TableSpec, ...] = (
         comment="Failed logins per key (login:<login>, client:<address>): back-off and lockout",
     ),
     TableSpec(
+        "cis_api_client",
+        "core_tables.sql",
+        (
+            Col(
+                "client_id",
+                "STRING",
+                nullable=False,
+                comment="also the login of its service account",
+            ),
+            Col("group_name", "STRING", nullable=False, comment="the ACL group the client acts in"),
+            Col("description", "STRING"),
+            Col("created_at", "TIMESTAMP", nullable=False),
+            Col("created_by", "STRING", nullable=False),
+        ),
+        key=("client_id",),
+        comment="API clients (OAuth 2.0 client credentials): the secret is the service "
+        "account's hash",
+    ),
+    TableSpec(
         "cis_mail_outbox",
         "core_tables.sql",
         (

@@ -159,6 +159,16 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_login_throttle (
     PRIMARY KEY (throttle_key)
 );
 
+-- API clients (OAuth 2.0 client credentials): the secret is the service account's hash
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_api_client (
+    client_id   VARCHAR   NOT NULL,  -- also the login of its service account
+    group_name  VARCHAR   NOT NULL,  -- the ACL group the client acts in
+    description VARCHAR,
+    created_at  TIMESTAMP NOT NULL,
+    created_by  VARCHAR   NOT NULL,
+    PRIMARY KEY (client_id)
+);
+
 -- Mail outbox: every outgoing mail (alerts, workflow mail, reports), sent from here
 CREATE TABLE IF NOT EXISTS gmp_cis.cis_mail_outbox (
     mail_id           VARCHAR   NOT NULL,

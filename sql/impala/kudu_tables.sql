@@ -246,6 +246,18 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_login_throttle (
 PARTITION BY HASH (throttle_key) PARTITIONS 2
 STORED AS KUDU;
 
+-- API clients (OAuth 2.0 client credentials): the secret is the service account's hash
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_api_client (
+    client_id   STRING    NOT NULL COMMENT 'also the login of its service account',
+    group_name  STRING    NOT NULL COMMENT 'the ACL group the client acts in',
+    description STRING,
+    created_at  TIMESTAMP NOT NULL,
+    created_by  STRING    NOT NULL,
+    PRIMARY KEY (client_id)
+)
+PARTITION BY HASH (client_id) PARTITIONS 2
+STORED AS KUDU;
+
 -- Mail outbox: every outgoing mail (alerts, workflow mail, reports), sent from here
 CREATE TABLE IF NOT EXISTS gmp_cis.cis_mail_outbox (
     mail_id           STRING    NOT NULL,

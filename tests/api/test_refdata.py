@@ -19,7 +19,7 @@ def _day(warehouse, feed_name: str, day: date, rows: list[tuple]) -> None:
     feed = FEEDS[feed_name]
     table = pa.table({n: [r[i] for r in rows] for i, n in enumerate(feed.column_names)})
     GmpStore(warehouse).load_day(feed, day, table, LoadRecord(feed_name, day, LoadStatus.LOADED,
-                                                            "test", row_count=len(rows)))
+                                                              "test", row_count=len(rows)))
 
 
 @pytest.fixture(scope="module")

@@ -154,7 +154,7 @@ def test_nul_bytes_after_a_good_header_are_refused_in_the_first_chunk(gmp, drop,
         fh.truncate(512 * 1024**2)  # 512 MB of NULs after the header, sparse
     started = time.monotonic()
     outcome = rejected(gmp, warehouse, "line 2, column currency_code: NUL byte at character 1 "
-                                       "(a text feed has none)")
+                                       "(expected text, which has none)")
     assert time.monotonic() - started < 20 and outcome.rows is None
 
 

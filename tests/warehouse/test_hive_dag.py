@@ -17,13 +17,12 @@ from cistrade_core.schema import upgrade
 from cistrade_core.warehouse import get_warehouse
 from cistrade_core.warehouse.hive_backend import HiveWarehouse
 from cistrade_dev.gmp_samples import generate_drop
-from tests.warehouse.conftest import hive_env  # noqa: F401, F811 (the fixture)
 
 REPO = Path(__file__).resolve().parents[2]
 DAY = date(2026, 11, 26)
 
 
-def test_gmp_dag_loads_a_day_into_hive(airflow_db, hive_env, smtp_server, settings,  # noqa: F811
+def test_gmp_dag_loads_a_day_into_hive(airflow_db, hive_env, smtp_server, settings,
                                        monkeypatch):
     from airflow.dag_processing.dagbag import DagBag
     from airflow.utils.state import DagRunState, TaskInstanceState
