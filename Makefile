@@ -28,7 +28,7 @@ export UV_COMPILE_BYTECODE ?= 1
 # trust the machine's CA store (a corporate TLS proxy's root is there, not in uv's bundle)
 export UV_SYSTEM_CERTS ?= 1
 
-.PHONY: help env system-deps hiveserver airflow-init demo test lint bench airflow smtp-start smtp-stop clean
+.PHONY: help env system-deps hiveserver airflow-init db demo test lint bench airflow smtp-start smtp-stop clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -57,13 +57,16 @@ $(AIRFLOW_HOME)/.migrated: $(VENV)/.synced
 
 airflow-init: env $(AIRFLOW_HOME)/.migrated  ## Initialise Airflow's SQLite metadata DB under .cistrade/
 
+db: env  ## Create the warehouse tables, or migrate them to this release (cistrade db upgrade)
+	$(BIN)/cistrade db upgrade
+
 smtp-start: env  ## Start the local SMTP server (127.0.0.1:$CISTRADE_SMTP_PORT, mail kept in .cistrade/outbox)
 	@bash scripts/smtp.sh start
 
 smtp-stop:  ## Stop the local SMTP server
 	@bash scripts/smtp.sh stop
 
-demo: airflow-init smtp-start  ## Run the platform's main job end to end on the embedded default
+demo: airflow-init db smtp-start  ## Run the platform's main job end to end on the embedded default
 	@bash scripts/demo.sh
 
 test: env hiveserver  ## Run the linter and every test (starts a local HiveServer2, needs Java)
@@ -77,7 +80,7 @@ lint: env
 bench: airflow-init hiveserver  ## Run the benchmarks (figures go to docs/benchmarks.md by hand)
 	$(BIN)/python -m bench
 
-airflow: airflow-init smtp-start  ## Start the Airflow UI on http://127.0.0.1:8080 (Ctrl-C stops it)
+airflow: airflow-init db smtp-start  ## Start the Airflow UI on http://127.0.0.1:8080 (Ctrl-C stops it)
 	@bash scripts/airflow.sh
 
 clean:  ## Remove .cistrade/ (warehouse, outbox, Airflow DB) but keep .venv and the HiveServer2

@@ -24,7 +24,9 @@ _LOAD = """
 import json, resource, sys, time
 from datetime import date
 from cistrade_core.gmp.pipeline import GmpLoad
+from cistrade_core.schema import upgrade
 run = GmpLoad()
+upgrade(run.warehouse)
 start = time.perf_counter()
 outcomes = run.run_day(date.fromisoformat(sys.argv[1]))
 wall = time.perf_counter() - start

@@ -43,9 +43,11 @@ def _env(**values: str):
 def _load_day(settings, warehouse) -> dict:
     from cistrade_core.feeds import FEEDS
     from cistrade_core.gmp.pipeline import GmpLoad
+    from cistrade_core.schema import upgrade
 
     timings: dict = {"feeds": {}}
     began = time.perf_counter()
+    upgrade(warehouse)
     run = GmpLoad(settings, warehouse)
     timings["schema_s"] = time.perf_counter() - began
     for attempt in ("first", "reload"):

@@ -117,9 +117,10 @@ def settings(cistrade_home: Path, smtp_server):
 
 @pytest.fixture
 def warehouse(settings):
-    from cistrade_core.gmp.store import GmpStore
+    """The configured warehouse, set up as `cistrade db upgrade` does."""
+    from cistrade_core.schema import upgrade
     from cistrade_core.warehouse import get_warehouse
 
     wh = get_warehouse(settings)
-    GmpStore(wh).ensure_schema()
+    upgrade(wh)
     return wh

@@ -125,6 +125,9 @@ COMMANDS: dict[str, Rule] = {
     # the audit log
     "audit query": Permission(Resource.AUDIT, R, "AUDIT_QUERY", audited_by_library=True,
                               entity_type="audit"),
+    # the warehouse schema
+    "db upgrade": LOCAL_ADMIN,     # creates and migrates the tables
+    "db version": LOCAL_ADMIN,
     # FX rates
     "fx load": LOCAL_ADMIN,
     "fx show": LOCAL_ADMIN,

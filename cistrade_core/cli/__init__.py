@@ -21,6 +21,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "acl": ("cistrade_core.cli.acl:acl", "Sessions, users, groups and permissions."),
     "api": ("cistrade_core.cli.api:api", "The REST API: serve it, write its OpenAPI document."),
     "audit": ("cistrade_core.cli.audit:audit", "The audit log."),
+    "db": ("cistrade_core.cli.db:db", "The warehouse schema: create it, migrate it (upgrade)."),
     "fx": ("cistrade_core.cli.fx:fx", "FX rates from Bloomberg (primary) and Reuters (backup)."),
     "gmp": ("cistrade_core.cli.gmp:gmp",
             "GMP reference-data feeds: sample drops, the daily load, its history."),
@@ -32,7 +33,7 @@ COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "portfolio": ("cistrade_core.cli.portfolio:portfolio",
                   "Create, change, approve and inspect portfolios."),
     "report": ("cistrade_core.cli.report:report", "Scheduled reports (definitions in reports/)."),
-    "sql": ("cistrade_core.cli.sql:sql", "DDL generated from the feed definitions."),
+    "sql": ("cistrade_core.cli.sql:sql", "DDL generated from the feed and table definitions."),
     "udf": ("cistrade_core.cli.udf:udf", "User-defined fields (cis-udf)."),
 }
 

@@ -12,6 +12,7 @@ import click
 
 from cistrade_core.cli import params
 from cistrade_core.config import get_settings
+from cistrade_core.schema import ensure_core_schema
 from cistrade_core.warehouse import SCHEMA
 
 
@@ -63,6 +64,7 @@ def load(day: date, landing: Path | None, feeds: tuple[str, ...],
     if landing is not None:
         settings = replace(settings, landing_dir=landing.resolve())
     run = GmpLoad(settings)
+    ensure_core_schema(run.warehouse)
     try:
         outcomes = run.run_day(day, feeds=feeds or None,
                                accept_row_count_change=accept_row_count_change)
@@ -93,7 +95,7 @@ def status(start: date | None, end: date | None) -> None:
     end = end or date.today()
     start = start or end - timedelta(days=7)
     store = GmpStore(get_warehouse())
-    store.ensure_schema()
+    ensure_core_schema(store.warehouse)
     records = store.load_history(start, end)
     click.echo(f"{'business date':<14}{'feed':<14}{'status':<10}{'rows':>9}  "
                f"{'extract (UTC)':<21}{'recorded (UTC)':<21}reason")
@@ -118,7 +120,7 @@ def summary(day: date | None) -> None:
     settings = get_settings()
     warehouse = get_warehouse(settings)
     store = GmpStore(warehouse)
-    store.ensure_schema()
+    ensure_core_schema(warehouse)
     click.echo(f"Warehouse: {warehouse!r}")
     for name, counts in store.table_counts().items():
         current = warehouse.query(
@@ -128,7 +130,6 @@ def summary(day: date | None) -> None:
     if day is not None:
         from cistrade_core.notify import mails
 
-        warehouse.ensure_store_schema()  # the mail outbox
         alerts = mails(warehouse, topic="gmp", business_date=day)
         click.echo(f"Alerts for {day}: {len(alerts)}")
         for a in alerts:

@@ -1,4 +1,4 @@
-"""``cistrade sql``: show or re-render DDL that is generated from the feed definitions."""
+"""``cistrade sql``: show or re-render the DDL generated from the feed and table definitions."""
 
 from __future__ import annotations
 
@@ -9,20 +9,21 @@ from cistrade_core.config import SQL_DIR
 
 def _generated() -> dict[str, str]:
     """Every generated file under ``sql/``, relative path -> text."""
-    from cistrade_core.gmp.tables import rendered_files
+    from cistrade_core.gmp.tables import rendered_files as feed_files
+    from cistrade_core.warehouse.table_ddl import rendered_files as table_files
 
-    return rendered_files()
+    return {**feed_files(), **table_files()}
 
 
 @click.group()
 def sql() -> None:
-    """DDL generated from the feed definitions."""
+    """DDL generated from the feed and table definitions."""
 
 
 @sql.command()
 @click.option("--check", is_flag=True, help="Fail if the files in sql/ are out of date.")
 def render(check: bool) -> None:
-    """Write the gmp_feed_tables.sql files (DuckDB, Hive, Impala) from the feed definitions."""
+    """Write the DDL files (DuckDB, Hive, Impala/Kudu) from the feed and table definitions."""
     stale = []
     for relative, text in _generated().items():
         target = SQL_DIR / relative

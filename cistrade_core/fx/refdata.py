@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from cistrade_core.feeds import get_feed
 from cistrade_core.gmp.store import GmpStore, LoadRecord, LoadStatus
+from cistrade_core.schema import ensure_core_schema
 from cistrade_core.warehouse import SCHEMA, Warehouse
 
 FEED = get_feed("currency")
@@ -52,8 +53,8 @@ def seed_currencies(warehouse: Warehouse, codes: Iterable[str] | None = None,
     # The feed's columns as text, nulls for empty fields: what the GMP pipeline stages.
     data = pa.table({name: pa.array([r[name] for r in rows], pa.string())
                      for name in FEED.column_names})
+    ensure_core_schema(warehouse)
     store = GmpStore(warehouse)
-    store.ensure_schema()
     store.load_day(FEED, business_date, data, LoadRecord(
         FEED.name, business_date, LoadStatus.LOADED, SEEDED_REASON, None, data.num_rows,
     ))

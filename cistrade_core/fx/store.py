@@ -1,6 +1,6 @@
 """FX tables in the warehouse: rates with history, held rates, feed health, runs.
 
-The tables are created by :meth:`Warehouse.ensure_store_schema`. Writes are the
+The tables are created by ``cistrade db upgrade`` (:mod:`cistrade_core.schema`). Writes are the
 warehouse's row operations (engine-neutral: DuckDB, Impala/Kudu, Hive); reads are
 SQL that DuckDB, Spark SQL and Impala all accept, with every value bound as a
 parameter. Timestamps are stored as naive UTC and read back as aware UTC.
@@ -119,10 +119,9 @@ class FxStore:
         """
         if self._schema_ready:
             return
-        from cistrade_core.gmp.store import GmpStore
+        from cistrade_core.schema import ensure_core_schema
 
-        GmpStore(self.warehouse).ensure_schema()
-        self.warehouse.ensure_store_schema()
+        ensure_core_schema(self.warehouse)
         self._schema_ready = True
 
     def reference_for_run(self) -> tuple[frozenset[str], dict[str, Decimal]]:

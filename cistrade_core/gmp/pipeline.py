@@ -93,8 +93,7 @@ class GmpLoad:
         self.lock_wait = lock_wait
         self._locks: dict[date, DayLock] = {}
         self.notifier = Notifier(self.settings)
-        self.store = GmpStore(self.warehouse)
-        self.store.ensure_schema()
+        self.store = GmpStore(self.warehouse)  # its tables come from `cistrade db upgrade`
 
     # -- one run of a day at a time ---------------------------------------------------------
     def day_lock(self, day: date) -> DayLock:

@@ -104,11 +104,13 @@ class Notifier:
         self._schema_ready: WeakSet[Warehouse] = WeakSet()
 
     def ensure_schema(self, warehouse: Warehouse) -> None:
-        """Create the outbox table if missing (once per warehouse object)."""
+        """Check (once per warehouse object) that the warehouse has this release's schema."""
         if warehouse in self._schema_ready:
             return
+        from cistrade_core.schema import ensure_core_schema
+
         try:
-            warehouse.ensure_store_schema()
+            ensure_core_schema(warehouse)
         except Exception:  # DDL racing with another sender's: what counts is the table
             if not _table_exists(warehouse):
                 raise

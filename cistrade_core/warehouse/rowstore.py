@@ -32,14 +32,13 @@ import hashlib
 import json
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from cistrade_core.ids import sortable_id
 from cistrade_core.warehouse.base import Rows, Transaction, WriteConflict
-from cistrade_core.warehouse.kudu import KUDU_DDL, KuduStore, kudu_tables
 from cistrade_core.warehouse.sqltext import (
     HIVE,
     IMPALA,
@@ -48,6 +47,13 @@ from cistrade_core.warehouse.sqltext import (
     bind,
     column_name,
     split_statements,
+)
+from cistrade_core.warehouse.table_ddl import (
+    LOG_DELETED,
+    LOG_SEQ,
+    render_kudu,
+    row_log_statements,
+    row_log_table,
 )
 from cistrade_core.warehouse.tables import TableSpec, matches, table_spec, table_specs, where_sql
 
@@ -59,8 +65,7 @@ CLAIM_TTL = timedelta(minutes=1)
 RELEASED = datetime(1970, 1, 1)
 #: The state a claim on a unique value stands for.
 UNIQUE = "unique"
-#: Extra columns of a row log (Hive): version order and deletion marker.
-LOG_SEQ, LOG_DELETED = "row_seq", "row_deleted"
+VERBS = ("UPSERT", "INSERT")
 KEYS_PER_STATEMENT = 200
 
 
@@ -130,15 +135,61 @@ class RowWriter(ABC):
 
 
 class KuduRowWriter(RowWriter):
-    """Kudu tables through Impala: ``INSERT``, ``UPSERT`` and ``DELETE`` by key."""
+    """Kudu tables through Impala: ``INSERT``, ``UPSERT`` and ``DELETE`` by key.
 
-    def __init__(self, dialect: Dialect = IMPALA, batch_size: int = 500) -> None:
+    Rows are checked against the table before anything is sent (known columns,
+    the key for an upsert, every NOT NULL column for an insert) and written many
+    per statement: at most ``batch_size`` rows and about ``max_statement_chars``
+    characters each. A failed batch may have written some of its rows (Kudu
+    applies each on its own); ``UPSERT`` makes a retried batch harmless.
+    """
+
+    def __init__(self, dialect: Dialect = IMPALA, batch_size: int = 500,
+                 max_statement_chars: int = 1_000_000) -> None:
         self.dialect = dialect
-        self.kudu = KuduStore(pool=None, tables=kudu_tables(), batch_size=batch_size,  # type: ignore[arg-type]
-                              dialect=dialect)
+        self.batch_size = batch_size
+        self.max_statement_chars = max_statement_chars
 
     def schema_statements(self) -> list[str]:
-        return split_statements(KUDU_DDL.read_text())
+        return split_statements(render_kudu())
+
+    def statements(self, verb: str, table: str, rows: Sequence[Mapping[str, Any]]
+                   ) -> list[str]:
+        """The bound ``UPSERT`` or ``INSERT`` statements that write ``rows``, one per batch."""
+        verb = verb.upper()
+        if verb not in VERBS:
+            raise ValueError(f"unknown write verb {verb!r}; use one of {', '.join(VERBS)}")
+        try:
+            spec = table_spec(table)
+        except KeyError:
+            raise KeyError(f"no Kudu table {table!r}; known: "
+                           f"{', '.join(sorted(table_specs()))}") from None
+        if not rows:
+            return []
+        columns = list(rows[0])
+        unknown = set(columns) - set(spec.columns)
+        if unknown:
+            raise ValueError(f"{table}: no such columns {sorted(unknown)}")
+        needed = spec.key if verb == "UPSERT" else spec.required
+        missing = [c for c in needed if c not in columns]
+        if missing:
+            raise ValueError(f"{verb} into {table} needs columns {missing}")
+        head = (f"{verb} INTO {spec.qualified} "
+                f"({', '.join(column_name(c) for c in columns)}) VALUES ")
+        return list(batched_values(head, self._tuples(spec, rows, columns), self.batch_size,
+                                   self.max_statement_chars))
+
+    def _tuples(self, spec: TableSpec, rows: Sequence[Mapping[str, Any]],
+                columns: list[str]) -> Iterator[str]:
+        """Each row as a literal tuple, after checking it against the table."""
+        required = spec.required
+        for n, row in enumerate(rows):
+            if list(row) != columns:
+                raise ValueError(f"{spec.qualified} row {n}: columns differ from the first row's")
+            for c in required:
+                if c in row and row[c] is None:
+                    raise ValueError(f"{spec.qualified} row {n}: {c} is NOT NULL")
+            yield "(" + ", ".join(self.dialect.literal(row[c]) for c in columns) + ")"
 
     def write(self, verb: str, spec: TableSpec, rows: Sequence[Mapping[str, Any]]
               ) -> list[str]:
@@ -146,10 +197,10 @@ class KuduRowWriter(RowWriter):
             return [f"DELETE FROM {spec.qualified} WHERE "
                     + key_condition(spec, rows[i:i + KEYS_PER_STATEMENT], self.dialect.literal)
                     for i in range(0, len(rows), KEYS_PER_STATEMENT)]
-        return list(self.kudu.statements(verb.upper(), spec.name, rows))
+        return self.statements(verb, spec.name, rows)
 
     def take_over(self, claims: Sequence[Mapping[str, Any]]) -> list[str]:
-        return list(self.kudu.statements("UPSERT", CLAIMS, claims))
+        return self.statements("UPSERT", CLAIMS, claims)
 
     def release(self, claims: Sequence[Mapping[str, Any]]) -> list[str]:
         return self.take_over([{**c, "claimed_at": RELEASED} for c in claims])
@@ -164,31 +215,8 @@ class LogRowWriter(RowWriter):
         self.batch_size = batch_size
         self.max_statement_chars = max_statement_chars
 
-    @staticmethod
-    def physical(spec: TableSpec) -> str:
-        return spec.qualified if spec.append_only else f"{spec.qualified}__log"
-
     def schema_statements(self) -> list[str]:
-        statements = ["CREATE DATABASE IF NOT EXISTS gmp_cis"]
-        for spec in table_specs().values():
-            columns = [f"{column_name(c)} {t}"
-                       for c, t in zip(spec.columns, spec.types, strict=True)]
-            if not spec.append_only:
-                columns += [f"{LOG_SEQ} STRING", f"{LOG_DELETED} BOOLEAN"]
-            statements.append(f"CREATE TABLE IF NOT EXISTS {self.physical(spec)} ("
-                              + ", ".join(columns) + ") STORED AS PARQUET")
-            if not spec.append_only:
-                statements.append(
-                    f"CREATE VIEW IF NOT EXISTS {spec.qualified} AS SELECT "
-                    f"{', '.join(map(column_name, spec.columns))} "
-                    "FROM (SELECT v.*, row_number() OVER ("
-                    f"PARTITION BY {', '.join(spec.key)} ORDER BY {LOG_SEQ} DESC) AS row_rank "
-                    f"FROM {self.physical(spec)} AS v) AS newest "
-                    f"WHERE row_rank = 1 AND NOT {LOG_DELETED}")
-        # the views over the tables (the current FX rate) are portable as written for Kudu
-        statements += [s for s in split_statements(KUDU_DDL.read_text())
-                       if s.upper().startswith("CREATE VIEW")]
-        return statements
+        return row_log_statements()
 
     def write(self, verb: str, spec: TableSpec, rows: Sequence[Mapping[str, Any]]
               ) -> list[str]:
@@ -200,7 +228,7 @@ class LogRowWriter(RowWriter):
             columns += [LOG_SEQ, LOG_DELETED]
             values = [[*(r[c] for c in columns[:-2]), sortable_id(), verb == "delete"]
                       for r in rows]
-        head = (f"INSERT INTO {self.physical(spec)} "
+        head = (f"INSERT INTO {row_log_table(spec)} "
                 f"({', '.join(map(column_name, columns))}) VALUES ")
         tuples = ("(" + ", ".join(self.dialect.literal(v) for v in row) + ")" for row in values)
         return list(batched_values(head, tuples, self.batch_size, self.max_statement_chars))

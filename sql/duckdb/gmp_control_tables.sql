@@ -1,4 +1,4 @@
--- Load history and alert log of the GMP reference-data load (DuckDB).
+-- Load history of the GMP reference-data load (DuckDB).
 CREATE SCHEMA IF NOT EXISTS gmp_cis;
 
 CREATE TABLE IF NOT EXISTS gmp_cis.gmp_load_history (
@@ -10,15 +10,4 @@ CREATE TABLE IF NOT EXISTS gmp_cis.gmp_load_history (
     reason            VARCHAR   NOT NULL,
     override          BOOLEAN   NOT NULL DEFAULT false,
     recorded_at       TIMESTAMP NOT NULL
-);
-
-CREATE TABLE IF NOT EXISTS gmp_cis.gmp_alert_log (
-    kind          VARCHAR   NOT NULL,
-    feed          VARCHAR   NOT NULL,
-    business_date DATE      NOT NULL,
-    subject       VARCHAR   NOT NULL,
-    recipients    VARCHAR   NOT NULL,
-    sent          BOOLEAN   NOT NULL,
-    error         VARCHAR,
-    raised_at     TIMESTAMP NOT NULL
 );

@@ -1,6 +1,5 @@
--- Load history and alert log of the GMP reference-data load (Hive).
--- Managed tables, appended to with INSERT; timestamps are naive UTC. The column
--- order matters: the alert log is written with INSERT ... VALUES without a column list.
+-- Load history of the GMP reference-data load (Hive).
+-- Managed tables, appended to with INSERT; timestamps are naive UTC.
 CREATE DATABASE IF NOT EXISTS gmp_cis;
 
 CREATE TABLE IF NOT EXISTS gmp_cis.gmp_load_history (
@@ -14,17 +13,4 @@ CREATE TABLE IF NOT EXISTS gmp_cis.gmp_load_history (
     recorded_at       TIMESTAMP
 )
 COMMENT 'One row per attempt to load one GMP feed for one business day'
-STORED AS PARQUET;
-
-CREATE TABLE IF NOT EXISTS gmp_cis.gmp_alert_log (
-    kind          STRING,
-    feed          STRING,
-    business_date DATE,
-    subject       STRING,
-    recipients    STRING,
-    sent          BOOLEAN,
-    error         STRING,
-    raised_at     TIMESTAMP
-)
-COMMENT 'Every alert the GMP load raised, sent or spooled'
 STORED AS PARQUET;

@@ -1,9 +1,8 @@
--- Load history and alert log of the GMP reference-data load (Impala).
+-- Load history of the GMP reference-data load (Impala).
 -- Managed Parquet tables, as in Hive: a few rows a day, appended with INSERT.
 -- Each INSERT ... VALUES writes one small file; compact yearly with
 -- INSERT OVERWRITE ... SELECT if the file count matters (README, "Production engines").
--- Timestamps are naive UTC. The column order matters: the alert log is written
--- with INSERT ... VALUES without a column list.
+-- Timestamps are naive UTC.
 CREATE DATABASE IF NOT EXISTS gmp_cis;
 
 CREATE TABLE IF NOT EXISTS gmp_cis.gmp_load_history (
@@ -17,17 +16,4 @@ CREATE TABLE IF NOT EXISTS gmp_cis.gmp_load_history (
     recorded_at       TIMESTAMP
 )
 COMMENT 'One row per attempt to load one GMP feed for one business day'
-STORED AS PARQUET;
-
-CREATE TABLE IF NOT EXISTS gmp_cis.gmp_alert_log (
-    kind          STRING,
-    feed          STRING,
-    business_date DATE,
-    subject       STRING,
-    recipients    STRING,
-    sent          BOOLEAN,
-    error         STRING,
-    raised_at     TIMESTAMP
-)
-COMMENT 'Every alert the GMP load raised, sent or spooled'
 STORED AS PARQUET;

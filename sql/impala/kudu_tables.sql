@@ -1,6 +1,6 @@
--- CisTrade's transactional tables in Kudu, created through Impala (database gmp_cis).
--- Run by cistrade_core.warehouse.kudu.KuduStore.ensure_tables(); every statement is
--- idempotent. Timestamps are naive UTC. JSON is kept as STRING.
+-- CisTrade's transactional tables in Kudu, created through Impala (database gmp_cis)
+-- by `cistrade db upgrade`; every statement is idempotent. Timestamps are naive UTC.
+-- JSON is kept as STRING.
 --
 -- Kudu rules that shape these tables:
 --  * the primary-key columns come first, in key order, and are NOT NULL;
@@ -17,10 +17,12 @@
 --  * there are no multi-statement transactions: a unit of work first claims the
 --    rows it changes in cis_row_claim (an INSERT keeps only the first claim of a
 --    key), then writes (see cistrade_core.warehouse.rowstore).
+-- Generated from cistrade_core.warehouse.definitions by `cistrade sql render`;
+-- do not edit by hand (tests/warehouse/test_table_ddl.py checks it is in sync).
 
 CREATE DATABASE IF NOT EXISTS gmp_cis;
 
--- ACL ------------------------------------------------------------------------------------
+-- ACL
 CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_group (
     group_id        BIGINT    NOT NULL,
     group_name      STRING    NOT NULL,
@@ -71,7 +73,7 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_permission (
 PARTITION BY HASH (group_id) PARTITIONS 2
 STORED AS KUDU;
 
--- User-defined fields --------------------------------------------------------------------
+-- User-defined fields
 CREATE TABLE IF NOT EXISTS gmp_cis.cis_udf_master (
     udf_name       STRING    NOT NULL,
     label          STRING    NOT NULL,
@@ -100,7 +102,7 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_udf_value (
 PARTITION BY HASH (portfolio_code) PARTITIONS 4
 STORED AS KUDU;
 
--- Portfolios -----------------------------------------------------------------------------
+-- Portfolios
 -- The current record of each portfolio. status changes with every workflow step,
 -- so it is not a key (nor a partition) column; WHERE status = ... is evaluated by Kudu.
 CREATE TABLE IF NOT EXISTS gmp_cis.cis_portfolio (
@@ -110,8 +112,7 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_portfolio (
     base_currency    STRING    NOT NULL,
     owner            STRING    NOT NULL,
     desk             STRING    NOT NULL,
-    status           STRING    NOT NULL
-        COMMENT 'DRAFT, PENDING_APPROVAL, ACTIVE, REJECTED or INACTIVE',
+    status           STRING    NOT NULL COMMENT 'DRAFT, PENDING_APPROVAL, ACTIVE, REJECTED or INACTIVE',
     version          BIGINT    NOT NULL COMMENT 'optimistic concurrency: +1 on every change',
     change_makers    STRING    NOT NULL COMMENT 'JSON list of the makers of the pending change',
     pending_action   STRING    COMMENT 'EDIT or DEACTIVATE',
@@ -165,7 +166,7 @@ RANGE (action_at) (
 )
 STORED AS KUDU;
 
--- Audit log: appended to, never updated or deleted ----------------------------------------
+-- Audit log: appended to, never updated or deleted
 CREATE TABLE IF NOT EXISTS gmp_cis.cis_audit_log (
     event_id    STRING    NOT NULL,
     event_time  TIMESTAMP NOT NULL,
@@ -192,7 +193,7 @@ RANGE (event_time) (
 )
 STORED AS KUDU;
 
--- FX rates: every good rate stored, one row per (pair, provider timestamp, source) ---------
+-- FX rates: every good rate stored, one row per (pair, provider timestamp, source)
 CREATE TABLE IF NOT EXISTS gmp_cis.cis_fx_rate (
     pair        STRING         NOT NULL COMMENT 'base then quote, e.g. EURUSD',
     provider_ts TIMESTAMP      NOT NULL COMMENT 'quote time at the provider',
@@ -220,7 +221,7 @@ RANGE (provider_ts) (
 )
 STORED AS KUDU;
 
--- ACL sessions: the SHA-256 of the token, never the token ------------------------------
+-- ACL sessions: the SHA-256 of the token, never the token
 CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_session (
     session_id   STRING    NOT NULL COMMENT 'SHA-256 of the token',
     user_id      BIGINT    NOT NULL,
@@ -234,19 +235,7 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_session (
 PARTITION BY HASH (session_id) PARTITIONS 2
 STORED AS KUDU;
 
--- API clients (OAuth 2.0 client credentials): the secret is the service account's hash ------
-CREATE TABLE IF NOT EXISTS gmp_cis.cis_api_client (
-    client_id    STRING    NOT NULL COMMENT 'also the login of its service account',
-    group_name   STRING    NOT NULL COMMENT 'the ACL group the client acts in',
-    description  STRING,
-    created_at   TIMESTAMP NOT NULL,
-    created_by   STRING    NOT NULL,
-    PRIMARY KEY (client_id)
-)
-PARTITION BY HASH (client_id) PARTITIONS 2
-STORED AS KUDU;
-
--- Failed logins per key (login:<login>, client:<address>): back-off and lockout -----------
+-- Failed logins per key (login:<login>, client:<address>): back-off and lockout
 CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_login_throttle (
     throttle_key    STRING    NOT NULL COMMENT 'login:<login> or client:<address>',
     failures        INT       NOT NULL,
@@ -257,11 +246,22 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_login_throttle (
 PARTITION BY HASH (throttle_key) PARTITIONS 2
 STORED AS KUDU;
 
--- Mail outbox: every outgoing mail (alerts, workflow mail, reports), sent from here -------
+-- API clients (OAuth 2.0 client credentials): the secret is the service account's hash
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_api_client (
+    client_id   STRING    NOT NULL COMMENT 'also the login of its service account',
+    group_name  STRING    NOT NULL COMMENT 'the ACL group the client acts in',
+    description STRING,
+    created_at  TIMESTAMP NOT NULL,
+    created_by  STRING    NOT NULL,
+    PRIMARY KEY (client_id)
+)
+PARTITION BY HASH (client_id) PARTITIONS 2
+STORED AS KUDU;
+
+-- Mail outbox: every outgoing mail (alerts, workflow mail, reports), sent from here
 CREATE TABLE IF NOT EXISTS gmp_cis.cis_mail_outbox (
     mail_id           STRING    NOT NULL,
-    topic             STRING    NOT NULL
-        COMMENT 'gmp.<check>, fx.<kind>, portfolio.<event>, report.<name> or system',
+    topic             STRING    NOT NULL COMMENT 'gmp.<check>, fx.<kind>, portfolio.<event>, report.<name> or system',
     subject           STRING    NOT NULL,
     body_text         STRING    NOT NULL,
     body_html         STRING,
@@ -276,8 +276,7 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_mail_outbox (
     portfolio_code    STRING,
     portfolio_version BIGINT,
     report            STRING,
-    status            STRING    NOT NULL
-        COMMENT 'PENDING, SENDING, SENT, FAILED or NO_RECIPIENTS',
+    status            STRING    NOT NULL COMMENT 'PENDING, SENDING, SENT, FAILED or NO_RECIPIENTS',
     attempts          INT       NOT NULL,
     error             STRING    COMMENT 'of the last attempt',
     message_id        STRING    NOT NULL COMMENT 'the same on every attempt',
@@ -290,7 +289,7 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_mail_outbox (
 PARTITION BY HASH (mail_id) PARTITIONS 2
 STORED AS KUDU;
 
--- FX rates that were not stored as good: rejected, or held back after a jump ------------
+-- FX rates that were not stored as good: rejected, or held back after a jump
 CREATE TABLE IF NOT EXISTS gmp_cis.cis_fx_rate_held (
     run_id        STRING         NOT NULL,
     pair          STRING         NOT NULL,
@@ -310,7 +309,7 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_fx_rate_held (
 PARTITION BY HASH (run_id) PARTITIONS 2
 STORED AS KUDU;
 
--- One row per provider call of an FX load run: the feed-health record -------------------
+-- One row per provider call of an FX load run: the feed-health record
 CREATE TABLE IF NOT EXISTS gmp_cis.cis_fx_feed_health (
     run_id          STRING    NOT NULL,
     provider        STRING    NOT NULL,
@@ -332,7 +331,7 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_fx_feed_health (
 PARTITION BY HASH (run_id) PARTITIONS 2
 STORED AS KUDU;
 
--- One row per FX load run ----------------------------------------------------------------
+-- One row per FX load run
 CREATE TABLE IF NOT EXISTS gmp_cis.cis_fx_load_run (
     run_id              STRING    NOT NULL,
     primary_provider    STRING    NOT NULL,
@@ -350,7 +349,7 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_fx_load_run (
 PARTITION BY HASH (run_id) PARTITIONS 2
 STORED AS KUDU;
 
--- Every report run and its delivery ---------------------------------------------------------
+-- Every report run and its delivery
 CREATE TABLE IF NOT EXISTS gmp_cis.cis_report_run (
     report      STRING    NOT NULL,
     recorded_at TIMESTAMP NOT NULL,
@@ -383,7 +382,9 @@ PARTITION BY HASH (claim_id) PARTITIONS 2
 STORED AS KUDU;
 
 -- The current rate of each pair: its newest good rate, where Bloomberg, the primary
--- source, has a 5-minute head start (as in sql/duckdb/fx_tables.sql).
+-- source, has a 5-minute head start: a Reuters rate replaces a Bloomberg one only
+-- when it is more than 5 minutes newer (Bloomberg down or lacking the pair, while
+-- the Reuters backup run keeps quoting). Keep in step with FxStore.rates_as_of.
 CREATE VIEW IF NOT EXISTS gmp_cis.cis_fx_rate_current AS
 SELECT pair, base_ccy, quote_ccy, bid, ask, mid, provider_ts, source, source_id, run_id,
        loaded_at

@@ -13,6 +13,7 @@ import pendulum
 
 from cistrade_core.feeds import FEEDS
 from cistrade_core.gmp.store import GmpStore
+from cistrade_core.schema import upgrade
 from cistrade_core.warehouse import get_warehouse
 from cistrade_core.warehouse.hive_backend import HiveWarehouse
 from cistrade_dev.gmp_samples import generate_drop
@@ -26,6 +27,11 @@ def test_gmp_dag_loads_a_day_into_hive(airflow_db, hive_env, smtp_server, settin
     from airflow.dag_processing.dagbag import DagBag
     from airflow.utils.state import DagRunState, TaskInstanceState
 
+    setup = get_warehouse(settings)  # the platform's set-up: `cistrade db upgrade`
+    try:
+        upgrade(setup)
+    finally:
+        setup.close()
     # Only the pyhive path is allowed: fail loudly if anything falls back to the CLI settings.
     monkeypatch.setenv("CISTRADE_HIVE_PORT", "1")
     generate_drop(DAY, settings.landing_dir, scale=0.02)

@@ -20,6 +20,7 @@ import pytest
 from cistrade_core.feeds import FEEDS
 from cistrade_core.gmp.outcome import FeedStatus
 from cistrade_core.gmp.pipeline import GmpLoad
+from cistrade_core.gmp.store import GmpStore
 from cistrade_core.warehouse.hive_config import ImpalaConfig
 from cistrade_core.warehouse.hive_files import DataLayout
 from cistrade_core.warehouse.impala_backend import ImpalaWarehouse
@@ -82,6 +83,7 @@ def test_impala_connection_settings_match_the_seed():
 
 def test_refresh_statements_for_a_new_table_and_for_later_days(recorded_impala, settings):
     wh, log = recorded_impala, recorded_impala.statements
+    GmpStore(wh).ensure_schema()  # the GMP part of `cistrade db upgrade`
     run = GmpLoad(settings, wh)
     assert not log.held, "schema creation needs no Impala-only statement"
     assert any(s.startswith("CREATE EXTERNAL TABLE IF NOT EXISTS gmp_cis.gmp_cis_sta_dly")

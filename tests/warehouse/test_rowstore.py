@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from cistrade_core.warehouse import WriteConflict, get_warehouse, rowstore
-from cistrade_core.warehouse.kudu import KUDU_DDL
 from cistrade_core.warehouse.rowstore import KuduRowWriter, LogRowWriter, RowUnitOfWork
 from cistrade_core.warehouse.sqltext import split_statements
+from cistrade_core.warehouse.table_ddl import KUDU_DDL
 from cistrade_core.warehouse.tables import Lt, table_spec, table_specs
 
 T0 = datetime(2026, 11, 27, 9, 30, 0, 123456)
