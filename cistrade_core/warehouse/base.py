@@ -273,18 +273,23 @@ class Warehouse(ABC):
 
 INSERT_LOAD_HISTORY = (
     "INSERT INTO gmp_cis.gmp_load_history (feed, business_date, extract_timestamp, row_count, "
-    "status, reason, override, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "status, reason, override, recorded_at, released_by, released_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
 def load_record_params(record: LoadRecord) -> list[Any]:
-    ts = record.extract_timestamp
-    if ts is not None and ts.tzinfo is not None:
-        ts = ts.replace(tzinfo=None)  # stored as naive UTC
+    ts, released = (_naive(t) for t in (record.extract_timestamp, record.released_at))
     return [
         record.feed, record.business_date, ts, record.row_count, str(record.status),
         record.reason, record.override, record.recorded_at or utcnow_naive(),
+        record.released_by, released,
     ]
+
+
+def _naive(ts: datetime | None) -> datetime | None:
+    """Timestamps are stored as naive UTC."""
+    return ts.astimezone(UTC).replace(tzinfo=None) if ts is not None and ts.tzinfo else ts
 
 
 def utcnow_naive() -> datetime:
@@ -303,4 +308,6 @@ def _to_record(row: dict[str, Any]) -> LoadRecord:
         row_count=row["row_count"],
         override=row["override"],
         recorded_at=row["recorded_at"],
+        released_by=row.get("released_by"),
+        released_at=row.get("released_at"),
     )

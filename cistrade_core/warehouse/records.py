@@ -25,3 +25,6 @@ class LoadRecord:
     row_count: int | None = None
     override: bool = False
     recorded_at: datetime | None = None
+    #: who released a feed held for a row-count change, and when (naive UTC)
+    released_by: str | None = None
+    released_at: datetime | None = None

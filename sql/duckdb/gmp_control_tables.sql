@@ -9,8 +9,13 @@ CREATE TABLE IF NOT EXISTS gmp_cis.gmp_load_history (
     status            VARCHAR   NOT NULL CHECK (status IN ('loaded', 'rejected', 'held')),
     reason            VARCHAR   NOT NULL,
     override          BOOLEAN   NOT NULL DEFAULT false,
-    recorded_at       TIMESTAMP NOT NULL
+    recorded_at       TIMESTAMP NOT NULL,
+    released_by       VARCHAR,  -- who released a held feed in the Airflow UI
+    released_at       TIMESTAMP
 );
+-- warehouses created before the release columns
+ALTER TABLE gmp_cis.gmp_load_history ADD COLUMN IF NOT EXISTS released_by VARCHAR;
+ALTER TABLE gmp_cis.gmp_load_history ADD COLUMN IF NOT EXISTS released_at TIMESTAMP;
 
 CREATE TABLE IF NOT EXISTS gmp_cis.gmp_alert_log (
     kind          VARCHAR   NOT NULL,
