@@ -1,4 +1,7 @@
-"""Run every benchmark module (``bench/bench_*.py``), or those named: ``python -m bench gmp``."""
+"""Run every benchmark module (``bench/bench_*.py``), or those named: ``python -m bench gmp``.
+
+Arguments after ``--`` go to the one benchmark named: ``python -m bench cli -- --runs 3``.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +14,21 @@ from pathlib import Path
 def main(argv: list[str]) -> None:
     names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)])
                    if m.name.startswith("bench_"))
+    extra: list[str] = []
+    if "--" in argv:
+        argv, extra = argv[:argv.index("--")], argv[argv.index("--") + 1:]
     wanted = [f"bench_{a.removeprefix('bench_')}" for a in argv] or names
+    if extra and len(wanted) != 1:
+        raise SystemExit("arguments after -- need exactly one benchmark named before them")
     for name in wanted:
         if name not in names:
             raise SystemExit(f"no benchmark {name!r}; known: {', '.join(names)}")
         print(f"### {name}", flush=True)
-        importlib.import_module(f"bench.{name}").main()
+        module = importlib.import_module(f"bench.{name}")
+        if extra:
+            module.main(extra)
+        else:
+            module.main()
         print(flush=True)
 
 

@@ -3,7 +3,7 @@
 ``python -m bench bench_core`` (or ``python -m bench.bench_core --portfolios 1000``).
 Runs on a fresh DuckDB file in a temporary CISTRADE_HOME:
 
-* login: scrypt check of the password, then user, groups (with ancestors) and
+* login: Argon2id check of the password, then user, groups (with ancestors) and
   grants read to build the permission map, session row and audit row written;
   the permission-map build alone is timed too (the "ACL query latency");
 * approve: N portfolios waiting for approval, each approved by a checker
@@ -37,15 +37,15 @@ def _currencies(warehouse) -> None:
     import pyarrow as pa
 
     from cistrade_core.feeds import FEEDS
-    from cistrade_core.warehouse import LoadRecord, LoadStatus
+    from cistrade_core.gmp.store import GmpStore, LoadRecord, LoadStatus
 
     feed = FEEDS["currency"]
     rows = [("USD", "US Dollar", "840", "2", "Y"), ("EUR", "Euro", "978", "2", "Y"),
             ("GBP", "Pound Sterling", "826", "2", "Y")]
     table = pa.table({c: [r[i] for r in rows] for i, c in enumerate(feed.column_names)})
     day = date(2026, 1, 2)
-    warehouse.replace_feed_day(feed, day, table,
-                               LoadRecord("currency", day, LoadStatus.LOADED, "benchmark"))
+    GmpStore(warehouse).load_day(feed, day, table,
+                                 LoadRecord("currency", day, LoadStatus.LOADED, "benchmark"))
 
 
 def _seed_acl(warehouse, password: str, extra_groups: int) -> None:
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv if argv is not None else [])
     r = run(args.portfolios, args.logins, args.map_builds)
     total = r["approve_total"][0]
-    print(f"login incl. scrypt + permission map + session: {_fmt(r['login'])}")
+    print(f"login incl. Argon2id + permission map + session: {_fmt(r['login'])}")
     print(f"permission-map build alone (ACL queries):    {_fmt(r['permission_map'])}")
     print(f"approve, one portfolio per step:             {_fmt(r['approve'])}")
     print(f"approve throughput: {args.portfolios} portfolios in {total:.1f} s = "

@@ -65,7 +65,7 @@ def _load_day(settings, warehouse) -> dict:
                                           "load_s": t2 - t1, "refresh_s": t3 - t2}
         timings[f"{attempt}_day_s"] = time.perf_counter() - total
     t0 = time.perf_counter()
-    timings["current_rows"] = {name: warehouse.current_rows(feed) for name, feed in FEEDS.items()}
+    timings["current_rows"] = {name: run.store.current_rows(feed) for name, feed in FEEDS.items()}
     timings["read_current_s"] = time.perf_counter() - t0
     for name, feed in timings["feeds"].items():
         if timings["current_rows"][name] != feed["rows"]:
@@ -77,7 +77,9 @@ def _load_day(settings, warehouse) -> dict:
 def run(scale: float = 1.0) -> dict:
     from cistrade_core.config import get_settings
     from cistrade_core.warehouse.duckdb_backend import DuckDBWarehouse
-    from cistrade_core.warehouse.hive_backend import GmpDataLayout, HiveServer2Config, HiveWarehouse
+    from cistrade_core.warehouse.hive_backend import HiveWarehouse
+    from cistrade_core.warehouse.hive_config import HiveServer2Config
+    from cistrade_core.warehouse.hive_files import DataLayout
     from cistrade_dev.gmp_samples import generate_drop
     from cistrade_dev.local_hiveserver import LocalHiveServer
 
@@ -99,8 +101,8 @@ def run(scale: float = 1.0) -> dict:
             with LocalHiveServer(tmp / "hiveserver2") as server:
                 results["hiveserver2_start_s"] = server.started_in
                 hive_settings = replace(duck_settings, home=tmp / "hive")
-                layout = GmpDataLayout(tmp / "hive" / "gmp-data",
-                                       (tmp / "hive" / "gmp-data").as_uri())
+                layout = DataLayout(tmp / "hive" / "gmp-data",
+                                    (tmp / "hive" / "gmp-data").as_uri())
                 config = HiveServer2Config(host=server.host, port=server.port, user="bench")
                 warehouse = HiveWarehouse(config.connect, layout)
                 try:

@@ -30,11 +30,12 @@ def _fill(home: Path) -> dict[str, int]:
 
     from cistrade_core.config import get_settings
     from cistrade_core.fx.pairs import COVERAGE
+    from cistrade_core.gmp.store import GmpStore
     from cistrade_core.warehouse import get_warehouse
 
     os.environ["CISTRADE_HOME"] = str(home)
     wh = get_warehouse(get_settings())
-    wh.ensure_gmp_schema()
+    GmpStore(wh).ensure_schema()
     wh.ensure_store_schema()
     pairs = list(COVERAGE["bloomberg"])
     con = duckdb.connect(str(home / "warehouse.duckdb"))

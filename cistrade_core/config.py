@@ -11,12 +11,19 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+#: The business's local time zone (GMP business dates, schedules, report days).
 DEFAULT_TIMEZONE = "Europe/London"
 
 
-def _env_list(name: str, default: str = "") -> tuple[str, ...]:
-    raw = os.environ.get(name, default)
-    return tuple(part.strip() for part in raw.split(",") if part.strip())
+def local_timezone() -> str:
+    """The configured local time zone: ``CISTRADE_TIMEZONE``, else :data:`DEFAULT_TIMEZONE`."""
+    return os.environ.get("CISTRADE_TIMEZONE") or DEFAULT_TIMEZONE
+
+
+def _env_recipients(name: str, default: str) -> tuple[str, ...]:
+    from cistrade_core.recipients import parse_recipients
+
+    return parse_recipients(os.environ.get(name, default), source=name)
 
 
 @dataclass(frozen=True)
@@ -90,9 +97,10 @@ class Settings:
         return cls(
             home=home,
             landing_dir=landing.resolve(),
-            timezone=os.environ.get("CISTRADE_TIMEZONE", DEFAULT_TIMEZONE),
-            alert_recipients=_env_list("CISTRADE_ALERT_TO", "gmp-support@localhost"),
-            market_data_recipients=_env_list("CISTRADE_MARKET_DATA_TO", "market-data@localhost"),
+            timezone=local_timezone(),
+            alert_recipients=_env_recipients("CISTRADE_ALERT_TO", "gmp-support@localhost"),
+            market_data_recipients=_env_recipients("CISTRADE_MARKET_DATA_TO",
+                                                   "market-data@localhost"),
             smtp=SmtpSettings.from_env(),
         )
 

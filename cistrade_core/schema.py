@@ -11,5 +11,7 @@ def ensure_core_schema(warehouse: Warehouse) -> None:
     The store tables are every transactional table (core, FX, reports), in the
     engine's own DDL (DuckDB tables, Kudu tables through Impala, ...).
     """
-    warehouse.ensure_gmp_schema()
+    from cistrade_core.gmp.store import GmpStore
+
+    GmpStore(warehouse).ensure_schema()
     warehouse.ensure_store_schema()

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from cistrade_core.config import DEFAULT_TIMEZONE
 from cistrade_core.feeds import FEEDS, Feed
 from cistrade_core.feeds.definitions import COUNTERPARTY_STATUSES, COUNTERPARTY_TYPES
 from cistrade_core.gmp.control import ControlFile
@@ -247,7 +248,7 @@ def _write_feed(out: Path, feed: Feed, day: date, lines: Iterable[str], *,
 
 
 def generate_drop(day: date, out: Path, *, fault: str | None = None, scale: float = 1.0,
-                  timezone: str = "Europe/London") -> dict[str, Path]:
+                  timezone: str = DEFAULT_TIMEZONE) -> dict[str, Path]:
     """Write the four feeds of ``day`` into ``out``; spoil one feed if ``fault`` is given."""
     if fault is not None and fault not in FAULTS:
         raise ValueError(f"unknown fault {fault!r}; known: {', '.join(FAULTS)}")

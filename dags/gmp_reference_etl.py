@@ -37,6 +37,8 @@ UI: trigger the day with conf `{"accept_row_count_change": true}` or
 `cistrade gmp load --accept-row-count-change`. A run not finished by
 `CISTRADE_GMP_LOAD_DEADLINE` (06:00 local) mails the support list.
 Re-running a day (clear, or `airflow backfill create`) replaces that day.
+Each run stages under its own folder (its run id); a step waits up to
+`CISTRADE_GMP_LOCK_WAIT` seconds (600) for another load of the same day.
 """
 
 
@@ -54,7 +56,7 @@ def wait_for_file(feed: str, params=None, logical_date=None) -> PokeReturnValue:
 
 
 @task(trigger_rule=TriggerRule.ALL_DONE)
-def validate(feed: str, params=None, logical_date=None) -> dict:
+def validate(feed: str, params=None, logical_date=None, run_id=None) -> dict:
     """Every check of the GMP contract; stages the feed when it passes (or holds it for
     its review step)."""
     from airflow.sdk.exceptions import AirflowFailException
@@ -63,7 +65,7 @@ def validate(feed: str, params=None, logical_date=None) -> dict:
     from cistrade_core.gmp.outcome import FeedStatus
 
     day = business_date(params, logical_date)
-    outcome = gmp_load_from_airflow().validate(
+    outcome = gmp_load_from_airflow(run_id).validate(
         feed, day, accept_row_count_change=bool(params.get("accept_row_count_change")))
     print(outcome.line())
     for line in outcome.problems:
@@ -87,23 +89,23 @@ def expectations(feed: str, params=None, logical_date=None) -> dict:
 
 
 @task
-def load(feed: str, params=None, logical_date=None) -> dict:
+def load(feed: str, params=None, logical_date=None, run_id=None) -> dict:
     """Replace the day's rows of the feed's table, atomically."""
     from cistrade_airflow.gmp import business_date, gmp_load_from_airflow
 
     day = business_date(params, logical_date)
-    outcome = gmp_load_from_airflow().load(feed, day)
+    outcome = gmp_load_from_airflow(run_id).load(feed, day)
     print(outcome.line())
     return outcome.to_json()
 
 
 @task
-def refresh(feed: str, params=None, logical_date=None) -> str:
+def refresh(feed: str, params=None, logical_date=None, run_id=None) -> str:
     """Make the loaded day visible to readers of the warehouse."""
     from cistrade_airflow.gmp import business_date, gmp_load_from_airflow
 
     day = business_date(params, logical_date)
-    done = gmp_load_from_airflow().refresh(feed, day)
+    done = gmp_load_from_airflow(run_id).refresh(feed, day)
     print(done)
     return done
 

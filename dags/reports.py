@@ -83,7 +83,8 @@ def make_report_dag(definition: ReportDefinition):
             day = date.fromisoformat(_as_of(context, definition))
             settings = settings_from_airflow()
             run = build_report(definition, day, formats=context["params"].get("formats"),
-                               settings=settings, warehouse=warehouse_from_airflow(settings))
+                               settings=settings, warehouse=warehouse_from_airflow(settings),
+                               recipients=context["params"].get("to") or None)
             print(f"{definition.title} {day}: {run.row_count} rows -> {run.folder}")
             return str(run.folder)
 
@@ -96,13 +97,14 @@ def make_report_dag(definition: ReportDefinition):
 
             from cistrade_airflow import settings_from_airflow
             from cistrade_airflow.warehouse import warehouse_from_airflow
+            from cistrade_core.recipients import parse_recipients
             from cistrade_core.reports.runner import deliver as send
             from cistrade_core.reports.runner import load_run
 
             day = date.fromisoformat(_as_of(context, definition))
             override = Variable.get(definition.recipients_variable, default=None)
             recipients = (context["params"].get("to")
-                          or [a.strip() for a in (override or "").split(",") if a.strip()]
+                          or parse_recipients(override, source=definition.recipients_variable)
                           or definition.recipients)
             settings = settings_from_airflow()
             result = send(load_run(definition, day, Path(folder)), recipients,

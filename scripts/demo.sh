@@ -48,6 +48,9 @@ step 6 "Core library: demo users, a portfolio through maker-checker approval, au
 bash scripts/demo_core.sh 2>&1 | sed 's/^/   /'
 
 step 7 "Every report once, archived and mailed (the GMP summary for $DAY, the others to date)"
+. "$CISTRADE_HOME/demo-passwords.env"   # written by demo_core.sh in step 6
+CISTRADE_PASSWORD="$CISTRADE_DEMO_AUDITOR_PASSWORD" $BIN/cistrade acl login --user demo_auditor \
+  | sed 's/^/   /'
 for report in $($BIN/python -c "from cistrade_core.reports.definition import load_all; print(' '.join(load_all()))"); do
   as_of=$RUN_DATE
   [ "$report" = gmp_daily_load_summary ] && as_of=$DAY

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ("tests.core_fixtures",)
+pytest_plugins = ("tests.core_fixtures", "tests.fx_fixtures")
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_AIRFLOW_HOME = REPO / ".cistrade" / "test-airflow"
@@ -26,6 +26,10 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
 os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(REPO / "plugins")
 os.environ["AIRFLOW__CORE__EXECUTOR"] = "LocalExecutor"
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
+# A cheap Argon2id cost for the suite (one test checks the production cost).
+os.environ["CISTRADE_ARGON2_TIME_COST"] = "1"
+os.environ["CISTRADE_ARGON2_MEMORY_KIB"] = "64"
+os.environ["CISTRADE_ARGON2_PARALLELISM"] = "1"
 # dag.test() of Airflow 3.3.2 fails on a DAG with a DeadlineAlert (it looks the alert up
 # by its serialised form); the deadline is tested on the local stack (tests/stack).
 os.environ["CISTRADE_GMP_LOAD_DEADLINE"] = "off"
@@ -116,8 +120,9 @@ def settings(cistrade_home: Path, smtp_server):
 
 @pytest.fixture
 def warehouse(settings):
+    from cistrade_core.gmp.store import GmpStore
     from cistrade_core.warehouse import get_warehouse
 
     wh = get_warehouse(settings)
-    wh.ensure_gmp_schema()
+    GmpStore(wh).ensure_schema()
     return wh

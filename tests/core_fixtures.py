@@ -44,7 +44,7 @@ def load_currencies(warehouse) -> None:
     import pyarrow as pa
 
     from cistrade_core.feeds import FEEDS
-    from cistrade_core.warehouse import LoadRecord, LoadStatus
+    from cistrade_core.gmp.store import GmpStore, LoadRecord, LoadStatus
 
     rows = [("USD", "US Dollar", "840", "2", "Y"), ("EUR", "Euro", "978", "2", "Y"),
             ("GBP", "Pound Sterling", "826", "2", "Y"), ("CHF", "Swiss Franc", "756", "2", "Y"),
@@ -52,8 +52,8 @@ def load_currencies(warehouse) -> None:
     feed = FEEDS["currency"]
     table = pa.table({name: [r[i] for r in rows] for i, name in enumerate(feed.column_names)})
     day = date(2026, 3, 1)
-    warehouse.replace_feed_day(feed, day, table, LoadRecord("currency", day, LoadStatus.LOADED,
-                                                            "test fixture", row_count=len(rows)))
+    GmpStore(warehouse).load_day(feed, day, table, LoadRecord(
+        "currency", day, LoadStatus.LOADED, "test fixture", row_count=len(rows)))
 
 
 def seed_acl(warehouse, passwords: dict[str, str]) -> None:

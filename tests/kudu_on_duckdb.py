@@ -22,8 +22,7 @@ need from them:
 
 * writes are the row operations only: raw SQL (``execute``, ``execute_update``)
   in a unit of work or on the warehouse raises :class:`RawSqlWrite` (the GMP
-  control tables are still written by ``record_load`` and ``record_alert``,
-  as on every engine);
+  load history is still appended with ``append``, as on every engine);
 * SQL reads are checked for constructs Spark SQL or Impala reject
   (:func:`check_portable`), and engine-specific scripts (``run_sql_file``) fail;
 * optionally, a unit of work may not read a table after writing to it (it
@@ -44,7 +43,6 @@ from typing import Any
 
 from cistrade_core.warehouse.base import Rows, Transaction
 from cistrade_core.warehouse.duckdb_backend import DuckDBWarehouse
-from cistrade_core.warehouse.records import LoadRecord
 from cistrade_core.warehouse.rowstore import CLAIMS, KuduRowWriter, RowUnitOfWork, RowWriter, Run
 from cistrade_core.warehouse.sqltext import Dialect, SqlTextError
 from cistrade_core.warehouse.tables import TableSpec, table_spec, table_specs
@@ -263,20 +261,16 @@ class KuduOnDuckDB(DuckDBWarehouse):
 
     @contextmanager
     def _control_tables(self) -> Iterator[None]:
-        """Let the GMP control tables (load history, alert log) be written with SQL."""
+        """Let the tables outside the transactional set (the load history) be written with SQL."""
         self._control_writes.allowed = True
         try:
             yield
         finally:
             self._control_writes.allowed = False
 
-    def record_load(self, record: LoadRecord) -> None:
+    def append(self, table: str, row: Mapping[str, Any]) -> None:
         with self._control_tables():
-            super().record_load(record)
-
-    def record_alert(self, *args: Any, **kwargs: Any) -> None:
-        with self._control_tables():
-            super().record_alert(*args, **kwargs)
+            super().append(table, row)
 
     def run_sql_file(self, name: str) -> None:
         raise AssertionError(f"engine-specific script {name}")

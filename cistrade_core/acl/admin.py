@@ -11,6 +11,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from cistrade_core import text_rules
 from cistrade_core.acl import store
 from cistrade_core.acl.authz import Actor, actor_login, require
 from cistrade_core.acl.model import Access, Group, User
@@ -19,26 +20,24 @@ from cistrade_core.acl.permissions import lineage
 from cistrade_core.audit import AuditedRunner, Done, Operation
 from cistrade_core.clock import Clock, utcnow
 from cistrade_core.errors import InvalidState, NotFound, ValidationError
-from cistrade_core.warehouse import Transaction, Warehouse
+from cistrade_core.recipients import RecipientError, check_address
+from cistrade_core.warehouse import SCHEMA, Transaction, Warehouse
 
 LOGIN_RE = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
-EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+$")
 RESOURCE_RE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
-S = "gmp_cis"
-GROUP = f"{S}.cis_acl_group"
-USER = f"{S}.cis_acl_user"
-MEMBERSHIP = f"{S}.cis_acl_user_group"
-PERMISSION = f"{S}.cis_acl_permission"
-SESSION = f"{S}.cis_acl_session"
+GROUP = f"{SCHEMA}.cis_acl_group"
+USER = f"{SCHEMA}.cis_acl_user"
+MEMBERSHIP = f"{SCHEMA}.cis_acl_user_group"
+PERMISSION = f"{SCHEMA}.cis_acl_permission"
+SESSION = f"{SCHEMA}.cis_acl_session"
 
 
-def _text(name: str, value: str | None, max_len: int = 200) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError(f"{name} must not be empty")
-    if len(value) > max_len or any(ord(c) < 32 for c in value):
-        raise ValidationError(f"{name} must be at most {max_len} printable characters")
-    return value
+def _text(name: str, value: str | None, rule: text_rules.TextRule = text_rules.NAME,
+          required: bool = True) -> str | None:
+    try:
+        return text_rules.check_text(name, value, rule, required=required)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
 
 
 def _grant_of(tx: Transaction, group_id: int, resource: str) -> list[dict[str, Any]]:
@@ -91,7 +90,7 @@ class AclAdmin:
     @staticmethod
     def _next_id(tx: Transaction, table: str, column: str) -> int:
         """One more than the highest id; a concurrent creator of the same id conflicts."""
-        return tx.query(f"SELECT coalesce(max({column}), 0) + 1 AS n FROM {S}.{table}")[0]["n"]
+        return tx.query(f"SELECT coalesce(max({column}), 0) + 1 AS n FROM {SCHEMA}.{table}")[0]["n"]
 
     def _touch_user(self, tx: Transaction, user_id: int, changes: dict[str, Any],
                     now: datetime) -> None:
@@ -102,16 +101,18 @@ class AclAdmin:
     def create_group(self, name: str, description: str | None = None,
                      parent: str | None = None) -> int:
         def body(tx: Transaction) -> Done[int]:
-            group_name = _text("group name", name, 100)
+            group_name = _text("group name", name, text_rules.SHORT_NAME)
+            description_ = _text("group description", description, text_rules.DESCRIPTION,
+                                 required=False)
             if store.get_group(tx, group_name):
                 raise InvalidState(f"group {group_name!r} already exists")
             tx.claim_unique(GROUP, "group_name", group_name)
             parent_id = self._group(tx, parent)["group_id"] if parent else None
             gid = self._next_id(tx, "cis_acl_group", "group_id")
             tx.insert(GROUP, [{"group_id": gid, "group_name": group_name,
-                               "description": description, "parent_group_id": parent_id,
+                               "description": description_, "parent_group_id": parent_id,
                                "created_at": self.clock(), "created_by": actor_login(self.actor)}])
-            after = {"group_id": gid, "group_name": group_name, "description": description,
+            after = {"group_id": gid, "group_name": group_name, "description": description_,
                      "parent": parent}
             return Done(gid, after=after)
 
@@ -135,8 +136,9 @@ class AclAdmin:
         level = Access.parse(str(level))
 
         def body(tx: Transaction) -> Done[None]:
-            if not RESOURCE_RE.match(resource or ""):
-                raise ValidationError(f"bad resource name {resource!r}")
+            if not RESOURCE_RE.fullmatch(resource or ""):
+                raise ValidationError(f"bad resource name {(resource or '')[:70]!r}: expected "
+                                      "lower-case letters, digits and '-', e.g. cis-portfolio")
             gid = self._group(tx, group)["group_id"]
             old = _grant_of(tx, gid, resource)
             tx.upsert(PERMISSION, [{"group_id": gid, "resource": resource,
@@ -166,13 +168,15 @@ class AclAdmin:
         """A new user; the first of ``groups`` is the primary group."""
 
         def body(tx: Transaction) -> Done[int]:
-            if not LOGIN_RE.match(login or ""):
+            if not LOGIN_RE.fullmatch(login or ""):
                 raise ValidationError(
                     "a login is 2 to 64 characters: lower-case letters, digits, '.', '_', '-', "
                     "starting with a letter")
             user_name = _text("user name", name)
-            if not EMAIL_RE.match(email or ""):
-                raise ValidationError(f"bad e-mail address {email!r}")
+            try:
+                address = check_address(_text("e-mail address", email, text_rules.EMAIL))
+            except RecipientError as exc:
+                raise ValidationError(f"e-mail address {exc}") from None
             try:
                 check_policy(password)
             except ValueError as exc:
@@ -184,7 +188,7 @@ class AclAdmin:
             uid = self._next_id(tx, "cis_acl_user", "user_id")
             now, by = self.clock(), actor_login(self.actor)
             tx.insert(USER, [{"user_id": uid, "user_login": login, "user_name": user_name,
-                              "user_email": email, "password_hash": hash_password(password),
+                              "user_email": address, "password_hash": hash_password(password),
                               "enabled": enabled, "created_at": now, "created_by": by,
                               "updated_at": now, "updated_by": by}])
             memberships = [_membership(uid, gid, i == 0, now, by)
@@ -192,7 +196,7 @@ class AclAdmin:
             if memberships:
                 tx.insert(MEMBERSHIP, memberships)
             after = {"user_id": uid, "user_login": login, "user_name": user_name,
-                     "user_email": email, "enabled": enabled, "groups": list(groups)}
+                     "user_email": address, "enabled": enabled, "groups": list(groups)}
             return Done(uid, after=after)
 
         return self._run("USER_CREATE", "user", login, Access.WRITE, body,
@@ -262,7 +266,7 @@ class AclAdmin:
     # -- reading -----------------------------------------------------------------------------
     def list_users(self) -> list[User]:
         def body(tx: Transaction) -> Done[list[User]]:
-            users = tx.query(f"SELECT * FROM {S}.cis_acl_user ORDER BY user_login")
+            users = tx.query(f"SELECT * FROM {SCHEMA}.cis_acl_user ORDER BY user_login")
             out = []
             for u in users:
                 groups = store.user_groups(tx, u["user_id"])
@@ -277,7 +281,7 @@ class AclAdmin:
 
     def list_groups(self) -> list[Group]:
         def body(tx: Transaction) -> Done[list[Group]]:
-            rows = tx.query(f"SELECT * FROM {S}.cis_acl_group ORDER BY group_name")
+            rows = tx.query(f"SELECT * FROM {SCHEMA}.cis_acl_group ORDER BY group_name")
             names = {r["group_id"]: r["group_name"] for r in rows}
             all_grants = store.grants(tx)
             out = [Group(r["group_id"], r["group_name"], r["description"],

@@ -1,10 +1,17 @@
-"""The check every core operation starts with: a live session with the right access."""
+"""The check every core operation starts with: a live session with the right access.
+
+Nothing a session was given at login is trusted later: each check reads the
+session row, the user's status and the user's current permission map (groups,
+ancestors, grants) from the tables, so removing a member, revoking a grant or
+disabling a user takes effect on the next request of every live session.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from cistrade_core.acl.model import Access, Session, SystemActor
+from cistrade_core.acl import store
+from cistrade_core.acl.model import Access, Session, SystemActor, allows
 from cistrade_core.errors import PermissionDenied, SessionError
 from cistrade_core.warehouse import Transaction
 
@@ -42,6 +49,12 @@ def check_session(tx: Transaction, session: Session, now: datetime) -> None:
         raise SessionError("session expired; log in again")
 
 
+def current_permissions(tx: Transaction, session: Session, now: datetime) -> dict[str, str]:
+    """The permission map of a live session's user as the tables say now."""
+    check_session(tx, session, now)
+    return store.user_permission_map(tx, session.user_id)[0]
+
+
 def require(tx: Transaction, actor: Actor | None, resource: str, needed: Access,
             now: datetime, *, allow_system: bool = False) -> None:
     """Raise unless ``actor`` may use ``resource`` at level ``needed`` now."""
@@ -51,8 +64,6 @@ def require(tx: Transaction, actor: Actor | None, resource: str, needed: Access,
         raise PermissionDenied(actor.login, str(resource), str(needed), None)
     if not isinstance(actor, Session):
         raise SessionError("not logged in")
-    check_session(tx, actor, now)
-    if not actor.can(resource, needed):
-        access = actor.access(resource)
-        raise PermissionDenied(actor.user_login, str(resource), str(needed),
-                               str(access) if access else None)
+    has = current_permissions(tx, actor, now).get(str(resource))
+    if not allows(has, needed):
+        raise PermissionDenied(actor.user_login, str(resource), str(needed), has)

@@ -52,6 +52,9 @@ class Resource(StrEnum):
     UDF = "cis-udf"                           # READ: list fields; WRITE: define/retire fields
     AUDIT = "cis-audit"                       # READ: query the audit log
     ACL = "cis-acl"                           # READ: list users/groups; WRITE: manage them
+    FX = "cis-fx"                             # READ: FX rates (reports); WRITE: release held
+    GMP = "cis-gmp"                           # READ: GMP reference data and loads (reports)
+    REPORT = "cis-report"                     # READ: list reports; WRITE: run and mail one
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,8 @@ class Session:
     """A logged-in user: who they are and what they may do, until ``expires_at``.
 
     ``session_id`` is the SHA-256 of ``token``; only the id is stored. The
-    permission map is built at login, so a grant takes effect at the next login.
+    permission map is the one built at login (the session data); operations do not
+    trust it but check the current map (:func:`cistrade_core.acl.authz.require`).
     """
 
     session_id: str

@@ -7,8 +7,7 @@ from typing import Any, Protocol
 
 from cistrade_core.acl.model import Access, allows
 from cistrade_core.acl.permissions import effective_groups, permission_map
-
-S = "gmp_cis"
+from cistrade_core.warehouse import SCHEMA
 
 
 class Queryable(Protocol):
@@ -20,33 +19,33 @@ def placeholders(n: int) -> str:
 
 
 def get_user(q: Queryable, login: str) -> dict[str, Any] | None:
-    rows = q.query(f"SELECT * FROM {S}.cis_acl_user WHERE user_login = ?", [login])
+    rows = q.query(f"SELECT * FROM {SCHEMA}.cis_acl_user WHERE user_login = ?", [login])
     return rows[0] if rows else None
 
 
 def get_group(q: Queryable, name: str) -> dict[str, Any] | None:
-    rows = q.query(f"SELECT * FROM {S}.cis_acl_group WHERE group_name = ?", [name])
+    rows = q.query(f"SELECT * FROM {SCHEMA}.cis_acl_group WHERE group_name = ?", [name])
     return rows[0] if rows else None
 
 
 def user_groups(q: Queryable, user_id: int) -> list[dict[str, Any]]:
     """The user's direct groups, primary first."""
     return q.query(
-        f"SELECT g.group_id, g.group_name, ug.is_primary FROM {S}.cis_acl_user_group ug "
-        f"JOIN {S}.cis_acl_group g ON g.group_id = ug.group_id WHERE ug.user_id = ? "
+        f"SELECT g.group_id, g.group_name, ug.is_primary FROM {SCHEMA}.cis_acl_user_group ug "
+        f"JOIN {SCHEMA}.cis_acl_group g ON g.group_id = ug.group_id WHERE ug.user_id = ? "
         "ORDER BY ug.is_primary DESC, g.group_name",
         [user_id],
     )
 
 
 def group_parents(q: Queryable) -> dict[int, int | None]:
-    rows = q.query(f"SELECT group_id, parent_group_id FROM {S}.cis_acl_group")
+    rows = q.query(f"SELECT group_id, parent_group_id FROM {SCHEMA}.cis_acl_group")
     return {r["group_id"]: r["parent_group_id"] for r in rows}
 
 
 def grants(q: Queryable, group_ids: Iterable[int] | None = None) -> dict[int, dict[str, str]]:
     """``{group_id: {resource: level}}`` for ``group_ids`` (all groups when None)."""
-    sql = f"SELECT group_id, resource, access_level FROM {S}.cis_acl_permission"
+    sql = f"SELECT group_id, resource, access_level FROM {SCHEMA}.cis_acl_permission"
     params: list[Any] = []
     if group_ids is not None:
         ids = list(group_ids)
@@ -72,7 +71,7 @@ def user_permission_map(q: Queryable, user_id: int) -> tuple[dict[str, str], dic
 def users_with_access(q: Queryable, resource: str, needed: Access) -> list[dict[str, Any]]:
     """Enabled users whose permission map covers ``needed`` on ``resource``."""
     users = q.query(
-        f"SELECT user_id, user_login, user_name, user_email FROM {S}.cis_acl_user "
+        f"SELECT user_id, user_login, user_name, user_email FROM {SCHEMA}.cis_acl_user "
         "WHERE enabled ORDER BY user_login"
     )
     if not users:
@@ -80,7 +79,7 @@ def users_with_access(q: Queryable, resource: str, needed: Access) -> list[dict[
     parents = group_parents(q)
     all_grants = grants(q)
     memberships: dict[int, list[int]] = {}
-    for r in q.query(f"SELECT user_id, group_id FROM {S}.cis_acl_user_group"):
+    for r in q.query(f"SELECT user_id, group_id FROM {SCHEMA}.cis_acl_user_group"):
         memberships.setdefault(r["user_id"], []).append(r["group_id"])
     return [
         u for u in users
@@ -95,7 +94,7 @@ def emails_of(q: Queryable, logins: Iterable[str]) -> list[str]:
     if not logins:
         return []
     rows = q.query(
-        f"SELECT user_email FROM {S}.cis_acl_user WHERE enabled "
+        f"SELECT user_email FROM {SCHEMA}.cis_acl_user WHERE enabled "
         f"AND user_login IN ({placeholders(len(logins))}) ORDER BY user_login",
         logins,
     )

@@ -14,9 +14,9 @@ from typing import Any
 
 from cistrade_core import jsonutil
 from cistrade_core.ids import sortable_id
-from cistrade_core.warehouse import Transaction, Warehouse
+from cistrade_core.warehouse import SCHEMA, Transaction, Warehouse
 
-TABLE = "gmp_cis.cis_audit_log"
+TABLE = f"{SCHEMA}.cis_audit_log"
 COLUMNS = (
     "event_id", "event_time", "user_login", "action", "entity_type", "entity_id", "outcome",
     "before_json", "after_json", "detail",
@@ -85,6 +85,7 @@ class AuditFilter:
     outcome: str | None = None
     since: datetime | None = None     # inclusive
     until: datetime | None = None     # exclusive
+    after: tuple[datetime, str] | None = None   # keyset pagination: (event_time, event_id)
     limit: int = 1000
 
     def as_dict(self) -> dict[str, Any]:
@@ -107,6 +108,9 @@ def select(target: Transaction | Warehouse, flt: AuditFilter) -> list[AuditEvent
     if flt.until is not None:
         sql += " AND event_time < ?"
         params.append(flt.until)
+    if flt.after is not None:
+        sql += " AND (event_time > ? OR (event_time = ? AND event_id > ?))"
+        params.extend([flt.after[0], flt.after[0], flt.after[1]])
     sql += " ORDER BY event_time, event_id LIMIT ?"
     params.append(int(flt.limit))
     return [_event(row) for row in target.query(sql, params)]

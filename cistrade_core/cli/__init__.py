@@ -1,4 +1,8 @@
-"""The ``cistrade`` command line. Each sub-command group lives in its own module."""
+"""The ``cistrade`` command line. Each sub-command group lives in its own module.
+
+Every command is checked against the authorization table
+(:mod:`cistrade_core.acl.commands`) before it runs (:mod:`cistrade_core.cli.guard`).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from cistrade_core import logs
 #: one-line help (``cistrade --help`` lists the groups without importing any).
 COMMAND_GROUPS: dict[str, tuple[str, str]] = {
     "acl": ("cistrade_core.cli.acl:acl", "Sessions, users, groups and permissions."),
+    "api": ("cistrade_core.cli.api:api", "The REST API: serve it, write its OpenAPI document."),
     "audit": ("cistrade_core.cli.audit:audit", "The audit log."),
     "fx": ("cistrade_core.cli.fx:fx", "FX rates from Bloomberg (primary) and Reuters (backup)."),
     "gmp": ("cistrade_core.cli.gmp:gmp",
@@ -65,10 +70,12 @@ class LazyGroup(click.Group):
         target = COMMAND_GROUPS.get(cmd_name)
         if target is None:
             return None
+        from cistrade_core.cli.guard import guard_group
+
         group = _load(target[0])
         for command in _dev_commands(cmd_name):
             group.add_command(command)
-        return group
+        return guard_group(group)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMAND_GROUPS[name][1]) for name in self.list_commands(ctx)]

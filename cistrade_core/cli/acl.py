@@ -16,6 +16,7 @@ from cistrade_core.cli.common import (
     admin_actor,
     core_errors,
     current_session,
+    echo,
     echo_json,
     get_core,
     read_password,
@@ -39,34 +40,49 @@ def login(login: str) -> None:
         session = core.sessions.login(login, password)
     path = session_path(core.settings)
     save(path, session)
-    click.echo(f"logged in as {session.user_login} ({session.user_group_name or 'no group'}) "
+    echo(f"logged in as {session.user_login} ({session.user_group_name or 'no group'}) "
                f"until {session.expires_at:%Y-%m-%d %H:%M} UTC")
 
 
 @acl.command()
 def logout() -> None:
     """End the session and remove the session file."""
-    from cistrade_core.cli.session_file import load_token, remove, session_path
+    from cistrade_core.cli.session_file import SessionFileError, load_token, remove, session_path
 
     core = get_core()
     path = session_path(core.settings)
-    if load_token(path) is None:
-        click.echo("not logged in")
+    try:
+        token = load_token(path)
+    except SessionFileError:
+        token = None
+    if token is None:
+        remove(path)
+        echo("not logged in")
         return
-    session = current_session(core)
+    try:
+        session = current_session(core)
+    except click.ClickException:  # unknown to the warehouse: nothing to end there
+        remove(path)
+        echo("not logged in")
+        return
     with core_errors():
         core.sessions.logout(session)
     remove(path)
-    click.echo(f"logged out {session.user_login}")
+    echo(f"logged out {session.user_login}")
 
 
 @acl.command()
 def whoami() -> None:
-    """The session data: user, primary group and permission map."""
+    """The session data: user, primary group and the permission map in force now.
+
+    Exits 3 with the reason when the session is no longer valid (expired, logged out,
+    user disabled or password changed).
+    """
     core = get_core()
     session = current_session(core)
-    echo_json({**session.data(), "expires_at": session.expires_at,
-               "expired": session.expires_at <= core.clock()})
+    with core_errors():
+        live = core.sessions.validate(session)
+    echo_json({**live.data(), "expires_at": live.expires_at, "valid": True})
 
 
 @acl.command("create-group")
@@ -77,7 +93,7 @@ def create_group(name: str, description: str | None, parent: str | None) -> None
     """Create a group."""
     with core_errors():
         gid = get_core().admin(admin_actor()).create_group(name, description, parent)
-    click.echo(f"group {name} created (id {gid})")
+    echo(f"group {name} created (id {gid})")
 
 
 @acl.command("set-parent")
@@ -87,7 +103,7 @@ def set_parent(group: str, parent: str | None) -> None:
     """Set (or, without PARENT, clear) a group's parent."""
     with core_errors():
         get_core().admin(admin_actor()).set_parent(group, parent)
-    click.echo(f"{group}: parent {parent or 'none'}")
+    echo(f"{group}: parent {parent or 'none'}")
 
 
 @acl.command()
@@ -99,7 +115,7 @@ def grant(group: str, resource: str, level: str) -> None:
     """Grant GROUP access LEVEL on RESOURCE (e.g. cis-portfolio READ_WRITE)."""
     with core_errors():
         get_core().admin(admin_actor()).grant(group, resource, level)
-    click.echo(f"{group}: {resource} {level.upper()}")
+    echo(f"{group}: {resource} {level.upper()}")
 
 
 @acl.command()
@@ -109,7 +125,7 @@ def revoke(group: str, resource: str) -> None:
     """Remove GROUP's grant on RESOURCE."""
     with core_errors():
         get_core().admin(admin_actor()).revoke(group, resource)
-    click.echo(f"{group}: {resource} revoked")
+    echo(f"{group}: {resource} revoked")
 
 
 @acl.command("create-user")
@@ -127,7 +143,7 @@ def create_user(login: str, name: str, email: str, groups: tuple[str, ...], disa
     with core_errors():
         uid = get_core().admin(admin_actor()).create_user(login, name, email, password,
                                                           list(groups), enabled=not disabled)
-    click.echo(f"user {login} created (id {uid})")
+    echo(f"user {login} created (id {uid})")
 
 
 @acl.command("add-member")
@@ -138,7 +154,7 @@ def add_member(login: str, group: str, primary: bool) -> None:
     """Add a user to a group."""
     with core_errors():
         get_core().admin(admin_actor()).add_to_group(login, group, primary)
-    click.echo(f"{login} added to {group}")
+    echo(f"{login} added to {group}")
 
 
 @acl.command("remove-member")
@@ -148,7 +164,7 @@ def remove_member(login: str, group: str) -> None:
     """Remove a user from a group."""
     with core_errors():
         get_core().admin(admin_actor()).remove_from_group(login, group)
-    click.echo(f"{login} removed from {group}")
+    echo(f"{login} removed from {group}")
 
 
 @acl.command()
@@ -157,7 +173,7 @@ def enable(login: str) -> None:
     """Enable a user."""
     with core_errors():
         get_core().admin(admin_actor()).set_enabled(login, True)
-    click.echo(f"{login} enabled")
+    echo(f"{login} enabled")
 
 
 @acl.command()
@@ -166,7 +182,7 @@ def disable(login: str) -> None:
     """Disable a user and end their sessions."""
     with core_errors():
         get_core().admin(admin_actor()).set_enabled(login, False)
-    click.echo(f"{login} disabled")
+    echo(f"{login} disabled")
 
 
 @acl.command("set-password")
@@ -177,7 +193,7 @@ def set_password(login: str, password_env: str) -> None:
     password = read_password(f"New password for {login}", password_env, confirm=True)
     with core_errors():
         get_core().admin(admin_actor()).set_password(login, password)
-    click.echo(f"password of {login} changed")
+    echo(f"password of {login} changed")
 
 
 @acl.command()
@@ -187,7 +203,7 @@ def users() -> None:
         rows = get_core().admin(admin_actor()).list_users()
     for u in rows:
         state = "enabled" if u.enabled else "DISABLED"
-        click.echo(f"{u.user_login:<16} {state:<8} {u.user_email:<32} {', '.join(u.groups)}")
+        echo(f"{u.user_login:<16} {state:<8} {u.user_email:<32} {', '.join(u.groups)}")
 
 
 @acl.command()
@@ -197,7 +213,7 @@ def groups() -> None:
         rows = get_core().admin(admin_actor()).list_groups()
     for g in rows:
         grants = ", ".join(f"{r}={lvl}" for r, lvl in sorted(g.permissions.items()))
-        click.echo(f"{g.group_name:<16} parent={g.parent_group_name or '-':<12} {grants}")
+        echo(f"{g.group_name:<16} parent={g.parent_group_name or '-':<12} {grants}")
 
 
 @acl.command()
@@ -216,7 +232,9 @@ DEMO_GROUPS = (
     ("Makers", "CisTrade Staff", "prepare portfolio changes", (("cis-portfolio", "WRITE"),)),
     ("Checkers", "CisTrade Staff", "approve or reject portfolio changes",
      (("cis-portfolio-approval", "WRITE"),)),
-    ("Auditors", "CisTrade Staff", "read the audit log", (("cis-audit", "READ"),)),
+    ("Auditors", "CisTrade Staff", "read the audit log, run the reports",
+     (("cis-audit", "READ"), ("cis-report", "READ_WRITE"), ("cis-gmp", "READ"),
+      ("cis-fx", "READ"))),
     ("UDF Admins", "CisTrade Staff", "define user-defined fields", (("cis-udf", "WRITE"),)),
 )
 DEMO_USERS = (
@@ -245,10 +263,10 @@ def seed_demo(email_domain: str) -> None:
                 admin.create_group(name, description, parent)
                 for resource, level in grants:
                     admin.grant(name, resource, level)
-                click.echo(f"group {name} created")
+                echo(f"group {name} created")
         for login_name, full_name, user_groups, env in DEMO_USERS:
             if store.get_user(core.warehouse, login_name) is not None:
-                click.echo(f"user {login_name} exists")
+                echo(f"user {login_name} exists")
                 continue
             password = os.environ.get(env)
             generated = not password
@@ -256,6 +274,6 @@ def seed_demo(email_domain: str) -> None:
             admin.create_user(login_name, full_name, f"{login_name}@{email_domain}", password,
                               list(user_groups))
             if generated:
-                click.echo(f"user {login_name} created; password (shown once): {password}")
+                echo(f"user {login_name} created; password (shown once): {password}")
             else:
-                click.echo(f"user {login_name} created; password from {env}")
+                echo(f"user {login_name} created; password from {env}")

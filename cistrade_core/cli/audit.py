@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cistrade_core.cli.common import core_errors, current_session, echo_json, get_core
+from cistrade_core.cli.common import core_errors, current_session, echo, echo_json, get_core
 
 
 @click.group()
@@ -41,5 +41,5 @@ def query(user, action, entity_type, entity_id, outcome, since, until, limit, as
         note = ""
         if e.outcome != "SUCCESS" and isinstance(e.detail, dict):
             note = f"  {e.detail.get('message', '')}"
-        click.echo(f"{e.event_time:%Y-%m-%d %H:%M:%S} {e.user_login:<16} {e.action:<18} "
+        echo(f"{e.event_time:%Y-%m-%d %H:%M:%S} {e.user_login:<16} {e.action:<18} "
                    f"{e.entity_type}:{e.entity_id or '-':<16} {e.outcome}{note}")

@@ -47,14 +47,29 @@ def get_core(ctx: click.Context | None = None) -> Core:
 
 def current_session(core: Core) -> Session:
     """The logged-in user's session from the session file, or a clear error."""
-    from cistrade_core.cli.session_file import load_token, session_path
+    from cistrade_core.cli.session_file import SessionFileError, load_token, session_path
 
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and "cistrade.session" in ctx.meta:
+        return ctx.meta["cistrade.session"]
     path = session_path(core.settings)
-    token = load_token(path)
+    try:
+        token = load_token(path)
+    except SessionFileError as exc:
+        raise NotLoggedIn(str(exc)) from None
     if token is None:
-        raise click.ClickException(f"not logged in ({path}): run `cistrade acl login --user ...`")
+        raise NotLoggedIn(f"not logged in ({path}): run `cistrade acl login --user ...`")
     with core_errors():
-        return core.sessions.resume(token)
+        session = core.sessions.resume(token)
+    if ctx is not None:
+        ctx.meta["cistrade.session"] = session
+    return session
+
+
+class NotLoggedIn(click.ClickException):
+    """No usable session: exit status 3, as for a refused permission."""
+
+    exit_code = 3
 
 
 def admin_actor() -> SystemActor:
@@ -72,6 +87,14 @@ def read_password(prompt: str, env: str = PASSWORD_ENV, confirm: bool = False) -
     if value:
         return value
     return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
+
+
+def echo(line: object = "", err: bool = False) -> None:
+    """Print one line, control and bidirectional characters shown as escapes: stored text
+    (names, reasons, UDF values) can't drive the terminal or reorder what is shown."""
+    from cistrade_core.text_rules import printable
+
+    click.echo(printable(line), err=err)
 
 
 def echo_json(value: Any) -> None:

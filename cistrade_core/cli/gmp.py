@@ -38,18 +38,28 @@ def load(day: date, landing: Path | None, feeds: tuple[str, ...],
          accept_row_count_change: bool) -> None:
     """Check and load one business day, exactly as the gmp_reference_etl DAG does.
 
-    Prints one outcome line per feed; exits 0 only if every feed loaded.
+    Prints one outcome line per feed; exits 0 only if every feed loaded, 75 when
+    another load of the same day is running (nothing is done then).
     """
     from dataclasses import replace
 
+    from cistrade_core.gmp.day_lock import LoadAlreadyRunning
     from cistrade_core.gmp.pipeline import GmpLoad
 
     settings = get_settings()
     if landing is not None:
         settings = replace(settings, landing_dir=landing.resolve())
     run = GmpLoad(settings)
-    outcomes = run.run_day(day, feeds=feeds or None,
-                           accept_row_count_change=accept_row_count_change)
+    try:
+        outcomes = run.run_day(day, feeds=feeds or None,
+                               accept_row_count_change=accept_row_count_change)
+    except LoadAlreadyRunning as exc:
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(75) from None  # EX_TEMPFAIL: try again later
+    except KeyError as exc:  # an unknown --feed
+        raise click.BadParameter(str(exc).strip('"'), param_hint="--feed") from None
+    finally:
+        run.cleanup_stage(day)
     for outcome in outcomes:
         click.echo(outcome.line())
         for problem in outcome.problems[:10]:
@@ -64,13 +74,14 @@ def load(day: date, landing: Path | None, feeds: tuple[str, ...],
 @click.option("--to", "end", callback=_date, help="Last business date (default: today).")
 def status(start: date | None, end: date | None) -> None:
     """Print the load history."""
+    from cistrade_core.gmp.store import GmpStore
     from cistrade_core.warehouse import get_warehouse
 
     end = end or date.today()
     start = start or end - timedelta(days=7)
-    warehouse = get_warehouse()
-    warehouse.ensure_gmp_schema()
-    records = warehouse.load_history(start, end)
+    store = GmpStore(get_warehouse())
+    store.ensure_schema()
+    records = store.load_history(start, end)
     click.echo(f"{'business date':<14}{'feed':<14}{'status':<10}{'rows':>9}  "
                f"{'extract (UTC)':<21}{'recorded (UTC)':<21}reason")
     for r in records:
@@ -88,13 +99,15 @@ def status(start: date | None, end: date | None) -> None:
 @click.option("--date", "day", callback=_date, help="Business date (default: the latest loaded).")
 def summary(day: date | None) -> None:
     """Rows per GMP table, the current day, and where the alerts and Data Docs are."""
+    from cistrade_core.gmp.store import GmpStore
     from cistrade_core.warehouse import get_warehouse
 
     settings = get_settings()
     warehouse = get_warehouse(settings)
-    warehouse.ensure_gmp_schema()
+    store = GmpStore(warehouse)
+    store.ensure_schema()
     click.echo(f"Warehouse: {warehouse!r}")
-    for name, counts in warehouse.table_counts().items():
+    for name, counts in store.table_counts().items():
         current = warehouse.query(
             f"SELECT max(business_date) AS d FROM gmp_cis.gmp_cis_sta_dly_{name}")[0]["d"]
         click.echo(f"  gmp_cis.gmp_cis_sta_dly_{name:<13} current day {current or '-'!s:<11}"

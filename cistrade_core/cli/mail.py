@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from cistrade_core.config import get_settings
+from cistrade_core.text_rules import printable
 
 
 @click.group()
@@ -44,5 +45,6 @@ def list_(topic: str | None, status: str | None, portfolio: str | None) -> None:
     for m in mails(warehouse, topic=topic, status=status and status.upper(),
                    portfolio_code=portfolio):
         about = m["portfolio_code"] or m["feed"] or m["report"] or m["provider"] or "-"
-        click.echo(f"{m['created_at']:%Y-%m-%d %H:%M:%S} {m['status']:<13} {m['topic']:<34} "
-                   f"{about:<16} {m['recipients']}")
+        line = (f"{m['created_at']:%Y-%m-%d %H:%M:%S} {m['status']:<13} {m['topic']:<34} "
+                f"{about:<16} {m['recipients']}")
+        click.echo(printable(line))

@@ -12,6 +12,7 @@ import click
 from cistrade_core.cli.common import (
     core_errors,
     current_session,
+    echo,
     echo_json,
     get_core,
     parse_assignments,
@@ -30,32 +31,32 @@ def portfolio() -> None:
 
 
 def _print(p: Portfolio) -> None:
-    click.echo(f"{p.portfolio_code}  version {p.version}  {p.status}")
-    click.echo(f"  name:          {p.portfolio_name}")
+    echo(f"{p.portfolio_code}  version {p.version}  {p.status}")
+    echo(f"  name:          {p.portfolio_name}")
     if p.description:
-        click.echo(f"  description:   {p.description}")
-    click.echo(f"  base currency: {p.base_currency}")
-    click.echo(f"  owner / desk:  {p.owner} / {p.desk}")
+        echo(f"  description:   {p.description}")
+    echo(f"  base currency: {p.base_currency}")
+    echo(f"  owner / desk:  {p.owner} / {p.desk}")
     for name, value in sorted(p.udf_values.items()):
-        click.echo(f"  udf {name}: {value}")
+        echo(f"  udf {name}: {value}")
     if p.approved_by:
-        click.echo(f"  approved by {p.approved_by} at {p.approved_at:%Y-%m-%d %H:%M} UTC")
+        echo(f"  approved by {p.approved_by} at {p.approved_at:%Y-%m-%d %H:%M} UTC")
     if p.pending_action:
-        click.echo(f"  pending {p.pending_action.lower()} ({p.pending_status}) by "
+        echo(f"  pending {p.pending_action.lower()} ({p.pending_status}) by "
                    f"{', '.join(p.change_makers)}")
         if p.pending_data and p.pending_action.value == "EDIT":
             from cistrade_core.portfolio import changes
 
             for c in changes(p.record(), p.pending_data):
-                click.echo(f"    {c['field']}: {c['old']} -> {c['new']}")
+                echo(f"    {c['field']}: {c['old']} -> {c['new']}")
     if p.status is Status.PENDING_APPROVAL or p.pending_status is Status.PENDING_APPROVAL:
-        click.echo(f"  submitted by {p.submitted_by} at {p.submitted_at:%Y-%m-%d %H:%M} UTC")
+        echo(f"  submitted by {p.submitted_by} at {p.submitted_at:%Y-%m-%d %H:%M} UTC")
     if p.rejection_reason:
-        click.echo(f"  last rejection: {p.rejection_reason}")
+        echo(f"  last rejection: {p.rejection_reason}")
 
 
 def _done(p: Portfolio, what: str) -> None:
-    click.echo(f"{p.portfolio_code} {what}: now version {p.version}, {p.status}"
+    echo(f"{p.portfolio_code} {what}: now version {p.version}, {p.status}"
                + (f" (pending {p.pending_action.lower()}: {p.pending_status})"
                   if p.pending_action else ""))
 
@@ -189,7 +190,7 @@ def list_(status: str | None, desk: str | None, owner: str | None, awaiting_appr
     for p in rows:
         pending = f"  pending {p.pending_action.lower()}: {p.pending_status}" \
             if p.pending_action else ""
-        click.echo(f"{p.portfolio_code:<20} v{p.version:<4} {p.status:<17} {p.base_currency} "
+        echo(f"{p.portfolio_code:<20} v{p.version:<4} {p.status:<17} {p.base_currency} "
                    f"{p.desk:<16} {p.portfolio_name}{pending}")
 
 
@@ -209,22 +210,27 @@ def history(code: str, as_json: bool) -> None:
         pending = f" pending {r['pending_action'].lower()}: {r['pending_status']}" \
             if r["pending_action"] else ""
         reason = f"  reason: {r['reason']}" if r["reason"] else ""
-        click.echo(f"v{r['version']:<4} {r['action_at']:%Y-%m-%d %H:%M:%S} {r['action']:<10} "
+        echo(f"v{r['version']:<4} {r['action_at']:%Y-%m-%d %H:%M:%S} {r['action']:<10} "
                    f"{r['actor']:<14} {r['status']}{pending}{reason}")
 
 
 @portfolio.command()
 @click.option("--older-than-hours", type=float, default=24.0, show_default=True)
 def remind(older_than_hours: float) -> None:
-    """Mail checkers about approvals waiting longer than the given age (as the daily DAG does)."""
+    """Mail checkers about approvals waiting longer than the given age (as the daily DAG does).
+
+    Needs WRITE on cis-portfolio-approval; the run is audited under your login.
+    """
     from datetime import timedelta
 
     from cistrade_core.portfolio.reminders import send_reminders
 
     core = get_core()
+    session = current_session(core)
     now = core.clock()
     with core_errors():
         report = send_reminders(core.warehouse, core.notifier, now,
-                                timedelta(hours=older_than_hours), f"{now:%Y-%m-%d}")
-    click.echo(f"overdue: {', '.join(report.overdue) or 'none'}; reminders sent: "
+                                timedelta(hours=older_than_hours), f"{now:%Y-%m-%d}",
+                                by=session.user_login)
+    echo(f"overdue: {', '.join(report.overdue) or 'none'}; reminders sent: "
                f"{len(report.queued)}; already reminded today: {len(report.already_sent)}")

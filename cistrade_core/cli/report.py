@@ -40,7 +40,7 @@ def list_reports() -> None:
 def run(name: str, day: date | None, formats: tuple[str, ...], to: tuple[str, ...],
         out: Path | None, no_mail: bool) -> None:
     """Build report NAME and mail it; exits 1 if the mail could not be sent."""
-    from cistrade_core.reports.definition import DefinitionError, get_definition
+    from cistrade_core.reports.definition import DefinitionError, RecipientError, get_definition
     from cistrade_core.reports.runner import build_report, deliver
 
     try:
@@ -48,14 +48,21 @@ def run(name: str, day: date | None, formats: tuple[str, ...], to: tuple[str, ..
     except DefinitionError as exc:
         raise click.ClickException(str(exc)) from None
     day = day or definition.default_as_of(date.today())
-    built = build_report(definition, day, formats=formats or None, out=out)
+    recipients = None if no_mail else (list(to) or definition.recipients)
+    try:
+        built = build_report(definition, day, formats=formats or None, out=out,
+                             recipients=recipients)
+    except RecipientError as exc:  # checked before anything is built
+        raise click.ClickException(str(exc)) from None
     click.echo(f"{definition.title} {day}: {built.row_count:,} rows")
     for path in built.files:
         click.echo(f"  {path}")
-    if no_mail:
+    if recipients is None:
         return
-    recipients = list(to) or definition.recipients
-    result = deliver(built, recipients)
+    try:
+        result = deliver(built, recipients)
+    except DefinitionError as exc:
+        raise click.ClickException(str(exc)) from None
     if result.sent:
         click.echo(f"mailed to {', '.join(recipients)}")
     else:

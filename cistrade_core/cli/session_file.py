@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from cistrade_core.acl.model import Session
@@ -35,13 +36,32 @@ def save(path: Path, session: Session) -> None:
     os.replace(tmp, path)
 
 
+#: What a token looks like (``secrets.token_urlsafe``); anything else in the file is refused.
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+
+
+class SessionFileError(ValueError):
+    """The session file exists but does not hold a token."""
+
+
 def load_token(path: Path) -> str | None:
+    """The token in ``path``; None when there is no file; :class:`SessionFileError` when
+    the file is unreadable or holds anything but a token."""
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
+        raw = path.read_bytes()
+    except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise SessionFileError(f"cannot read the session file {path}: {exc.strerror}") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        data = None
     token = data.get("token") if isinstance(data, dict) else None
-    return token if isinstance(token, str) and token else None
+    if not isinstance(token, str) or not TOKEN_RE.match(token):
+        raise SessionFileError(f"the session file {path} does not hold a session token: "
+                               "log in again (`cistrade acl login --user ...`)")
+    return token
 
 
 def remove(path: Path) -> None:

@@ -9,10 +9,9 @@ from cistrade_core.config import SQL_DIR
 
 def _generated() -> dict[str, str]:
     """Every generated file under ``sql/``, relative path -> text."""
-    from cistrade_core.warehouse.ddl import render_all
-    from cistrade_core.warehouse.hive_ddl import rendered_files
+    from cistrade_core.gmp.tables import rendered_files
 
-    return {"duckdb/gmp_feed_tables.sql": render_all("duckdb"), **rendered_files()}
+    return rendered_files()
 
 
 @click.group()

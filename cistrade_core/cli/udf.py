@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cistrade_core.cli.common import core_errors, current_session, get_core
+from cistrade_core.cli.common import core_errors, current_session, echo, get_core
 
 
 @click.group()
@@ -27,7 +27,7 @@ def define(name, label, data_type, allowed, mandatory, default) -> None:
     session = current_session(core)
     with core_errors():
         f = core.udfs.define(session, name, label, data_type, list(allowed), mandatory, default)
-    click.echo(f"UDF {f.name} defined ({f.data_type.lower()})")
+    echo(f"UDF {f.name} defined ({f.data_type.lower()})")
 
 
 @udf.command()
@@ -38,7 +38,7 @@ def retire(name: str) -> None:
     session = current_session(core)
     with core_errors():
         core.udfs.retire(session, name)
-    click.echo(f"UDF {name} retired")
+    echo(f"UDF {name} retired")
 
 
 @udf.command("list")
@@ -59,4 +59,4 @@ def list_(include_retired: bool) -> None:
             extra.append(f"default {f.default}")
         if not f.active:
             extra.append("retired")
-        click.echo(f"{f.name:<20} {f.data_type.lower():<8} {f.label}  {'; '.join(extra)}")
+        echo(f"{f.name:<20} {f.data_type.lower():<8} {f.label}  {'; '.join(extra)}")

@@ -14,14 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from cistrade_core.errors import CoreError
 from cistrade_core.fx.models import StoredRate, as_utc, format_age, utcnow
 
 USD = "USD"
 _CCY = re.compile(r"^[A-Z]{3}$")
 
 
-class FxConversionError(LookupError):
+class FxConversionError(CoreError, LookupError):
     """No usable rate for a conversion."""
+
+    outcome = "INVALID"
 
 
 class MissingRateError(FxConversionError):

@@ -209,7 +209,7 @@ class FxLoader:
         except ProviderError as exc:
             call.error = exc
             health.attempts, health.retries = exc.attempts, exc.retries
-            health.outcome, health.error = exc.outcome, exc.detail
+            health.outcome, health.error = exc.status, exc.detail
             health.finished_at = self.clock()
             log.error("FX load %s: %s (%s) failed after %d attempts: %s", report.run_id,
                       provider, role, exc.attempts, exc)

@@ -42,6 +42,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from cistrade_core.errors import CoreError
 from cistrade_core.fx.models import FxRate
 from cistrade_core.fx.pairs import COVERAGE, bloomberg_ticker, normalise_pair, reuters_ric
 
@@ -51,10 +52,14 @@ USER_AGENT = "cistrade-fx/1.0"
 
 
 # -- errors ----------------------------------------------------------------------------------
-class ProviderError(Exception):
-    """A provider gave no usable answer. The message never contains the API key."""
+class ProviderError(CoreError):
+    """A provider gave no usable answer. The message never contains the API key.
 
-    outcome = "failed"
+    ``status`` is what the feed-health record says of the provider (``unavailable``,
+    ``auth_failed``, ...); ``outcome`` is the library's audit outcome, as for every error.
+    """
+
+    status = "failed"
 
     def __init__(self, provider: str, message: str, *, attempts: int = 1) -> None:
         super().__init__(f"{provider}: {message}")
@@ -72,25 +77,25 @@ class ProviderError(Exception):
 class ProviderUnavailable(ProviderError):
     """Still failing after the retries: connection errors, timeouts, 5xx, 429."""
 
-    outcome = "unavailable"
+    status = "unavailable"
 
 
 class ProviderAuthError(ProviderError):
     """401 or 403: the API key is wrong or not entitled. Not retried."""
 
-    outcome = "auth_failed"
+    status = "auth_failed"
 
 
 class ProviderResponseError(ProviderError):
     """The provider answered, but not with a usable body (malformed JSON, unexpected status)."""
 
-    outcome = "malformed"
+    status = "malformed"
 
 
 class ProviderConfigError(ProviderError):
     """No base URL or no API key configured."""
 
-    outcome = "not_configured"
+    status = "not_configured"
 
 
 class _Transient(Exception):

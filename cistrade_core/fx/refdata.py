@@ -3,8 +3,8 @@
 In production the GMP currency feed fills ``gmp_cis.gmp_cis_sta_dly_currency``.
 :func:`seed_currencies` writes ISO 4217 currencies (from ``pycountry``) there for
 a warehouse that has none yet, so the FX checks have reference data to use. It
-goes through the warehouse's feed load (:meth:`Warehouse.replace_feed_day` and
-:meth:`Warehouse.refresh_feed_day`), as the GMP pipeline does, so it works on
+goes through the GMP load's store (:meth:`GmpStore.load_day` and
+:meth:`GmpStore.publish_day`), as the GMP pipeline does, so it works on
 every engine and the day appears in the load history.
 """
 
@@ -16,10 +16,11 @@ from datetime import date
 import pyarrow as pa
 
 from cistrade_core.feeds import get_feed
-from cistrade_core.warehouse import LoadRecord, LoadStatus, Warehouse
+from cistrade_core.gmp.store import GmpStore, LoadRecord, LoadStatus
+from cistrade_core.warehouse import SCHEMA, Warehouse
 
 FEED = get_feed("currency")
-TABLE = f"gmp_cis.{FEED.table}"
+TABLE = f"{SCHEMA}.{FEED.table}"
 SEEDED_REASON = "loaded (seeded for development: ISO 4217 currencies from pycountry)"
 
 
@@ -51,9 +52,10 @@ def seed_currencies(warehouse: Warehouse, codes: Iterable[str] | None = None,
     # The feed's columns as text, nulls for empty fields: what the GMP pipeline stages.
     data = pa.table({name: pa.array([r[name] for r in rows], pa.string())
                      for name in FEED.column_names})
-    warehouse.ensure_gmp_schema()
-    warehouse.replace_feed_day(FEED, business_date, data, LoadRecord(
+    store = GmpStore(warehouse)
+    store.ensure_schema()
+    store.load_day(FEED, business_date, data, LoadRecord(
         FEED.name, business_date, LoadStatus.LOADED, SEEDED_REASON, None, data.num_rows,
     ))
-    warehouse.refresh_feed_day(FEED, business_date)
+    store.publish_day(FEED, business_date)
     return data.num_rows

@@ -18,10 +18,9 @@ from cistrade_core.fx.health import FeedHealth, LoadRun
 from cistrade_core.fx.models import FxRate, StoredRate, as_utc, utcnow
 from cistrade_core.fx.pairs import normalise_pair
 from cistrade_core.fx.validation import Failure
-from cistrade_core.warehouse import Warehouse
+from cistrade_core.warehouse import SCHEMA, Warehouse
 from cistrade_core.warehouse.tables import table_spec
 
-SCHEMA = "gmp_cis"
 RATES = "cis_fx_rate"
 HELD = "cis_fx_rate_held"
 #: How rates of one pair rank, as in the view ``cis_fx_rate_current``: newest first,
@@ -101,7 +100,9 @@ class FxStore:
         """
         if self._schema_ready:
             return
-        self.warehouse.ensure_gmp_schema()
+        from cistrade_core.gmp.store import GmpStore
+
+        GmpStore(self.warehouse).ensure_schema()
         self.warehouse.ensure_store_schema()
         self._schema_ready = True
 

@@ -1,4 +1,9 @@
-"""The control file GMP writes after each data file."""
+"""The control file GMP writes after each data file.
+
+At most :data:`MAX_CONTROL_BYTES` are read (two short lines need far fewer); the
+numbers are ASCII digits only (``17²`` or Arabic-Indic digits are not a count) and
+``row_count`` has at most :data:`MAX_ROW_COUNT_DIGITS` of them.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from cistrade_core.errors import CoreError
 from cistrade_core.feeds import ColumnType
 from cistrade_core.feeds.spec import TYPE_PATTERNS
 from cistrade_core.gmp.problems import CheckKind, Problem
 
 CONTROL_HEADER = ("feed", "business_date", "row_count", "extract_timestamp")
 
+#: A control file is two short lines; anything longer is not one.
+MAX_CONTROL_BYTES = 4096
+MAX_ROW_COUNT_DIGITS = 18
+
+# [0-9] (not \d) so that only ASCII digits count.
 _BUSINESS_DATE = re.compile(r"[0-9]{8}")
-_ROW_COUNT = re.compile(r"[0-9]+")
+_ROW_COUNT = re.compile(rf"[0-9]{{1,{MAX_ROW_COUNT_DIGITS}}}")
 _TIMESTAMP = re.compile(TYPE_PATTERNS[ColumnType.TIMESTAMP])
 
 
@@ -33,8 +44,10 @@ class ControlFile:
         )
 
 
-class ControlFileError(ValueError):
+class ControlFileError(CoreError, ValueError):
     """The control file cannot be read; ``problem`` says where and why."""
+
+    outcome = "INVALID"
 
     def __init__(self, problem: Problem) -> None:
         super().__init__(str(problem))
@@ -75,7 +88,15 @@ def read_control_file(path: Path, feed: str, business_date: date) -> ControlFile
         return ControlFileError(Problem(CheckKind.FORMAT, name, message, line, column, value))
 
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_CONTROL_BYTES + 1)
+    except OSError as exc:
+        raise fail(f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+    if len(raw) > MAX_CONTROL_BYTES:
+        raise fail(f"larger than {MAX_CONTROL_BYTES} bytes; expected a header line and one "
+                   "data line")
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise fail(f"not UTF-8 ({exc.reason})") from None
     lines = _lines(text)
@@ -97,7 +118,8 @@ def read_control_file(path: Path, feed: str, business_date: date) -> ControlFile
         raise fail(f"business_date must be {business_date:%Y%m%d}", 2, "business_date",
                    values["business_date"])
     if not _ROW_COUNT.fullmatch(values["row_count"]):
-        raise fail("row_count must be a whole number", 2, "row_count", values["row_count"])
+        raise fail(f"row_count must be a whole number of 1 to {MAX_ROW_COUNT_DIGITS} ASCII "
+                   "digits", 2, "row_count", values["row_count"])
     try:
         extract = parse_timestamp(values["extract_timestamp"])
     except ValueError:

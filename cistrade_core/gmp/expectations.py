@@ -174,19 +174,28 @@ def _context_lock(settings: Settings) -> Iterator[None]:
 
 def run_suite(feed_name: str, day: date, settings: Settings) -> SuiteResult:
     """Validate the day's data file with its suite and update the Data Docs site."""
+    from cistrade_core.gmp.landing import landing_problem, present
     from cistrade_core.gmp.parse import read_data_file
 
     feed = get_feed(feed_name)
     docs = str(settings.data_docs_index)
     path = settings.landing_dir / feed.data_file_name(day)
     control = settings.landing_dir / feed.control_file_name(day)
-    if not control.exists():  # the data file may still be being transferred: not read
+    if not present(control):  # the data file may still be being transferred: not read
         return SuiteResult(feed.name, str(day), False, False, data_docs=docs,
                            note=f"{control.name} is not in the landing directory yet")
-    if not path.exists():
+    if not present(path):
         return SuiteResult(feed.name, str(day), False, False, data_docs=docs,
                            note=f"{path.name} is not in the landing directory")
-    parsed = read_data_file(feed, path)
+    refused = landing_problem(path, settings.landing_dir)
+    if refused:  # a link, a directory, unreadable: never read
+        return SuiteResult(feed.name, str(day), False, False, data_docs=docs,
+                           note=f"file not read ({refused})")
+    try:
+        parsed = read_data_file(feed, path)
+    except OSError as exc:
+        return SuiteResult(feed.name, str(day), False, False, data_docs=docs,
+                           note=f"file not read ({exc.strerror or type(exc).__name__})")
     if parsed.table is None:
         reason = str(parsed.problems[0]) if parsed.problems else "no data lines"
         return SuiteResult(feed.name, str(day), False, False, data_docs=docs,

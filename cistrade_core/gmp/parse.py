@@ -3,6 +3,11 @@
 The UTF-8 encoding, the line ends (``\n`` or ``\r\n``, the last line too), the
 header and the field count of every line are checked here; value types and rules
 are checked by :mod:`cistrade_core.gmp.schemas`.
+
+What is read is bounded whatever the file holds: the header must end within
+:data:`MAX_HEADER_BYTES`, no line may be longer than :data:`MAX_LINE_CHARS`
+characters, a NUL byte is refused (no text feed has one), and the file is
+streamed in chunks, so a 2 GB file of NULs is refused after its first 64 KiB.
 """
 
 from __future__ import annotations
@@ -22,6 +27,10 @@ from cistrade_core.gmp.problems import CheckKind, Problem
 
 _CHUNK = 16 * 1024 * 1024
 _BOM = codecs.BOM_UTF8
+#: The header line must end within this many bytes.
+MAX_HEADER_BYTES = 64 * 1024
+#: No line of a feed is longer (the widest contract line is a few hundred characters).
+MAX_LINE_CHARS = 1024 * 1024
 
 
 @dataclass
@@ -106,6 +115,9 @@ def _first_offence(buf: bytes) -> tuple[int, str] | None:
         else:
             what = f"invalid UTF-8 byte 0x{buf[exc.start]:02x} at character {{character}}"
         offences.append((exc.start, what))
+    if b"\x00" in buf:
+        offences.append((buf.index(b"\x00"), "NUL byte at character {character} (a text "
+                                              "feed has none)"))
     if b"\r" in buf and (bare := _BARE_CR.search(buf)):
         offences.append((bare.start(), "carriage return without a line feed at character "
                                        "{character} (lines end in \\n or \\r\\n)"))
@@ -133,6 +145,9 @@ def _check_bytes(path: Path, names: list[str]) -> Problem | None:
                 return Problem(CheckKind.FORMAT, path.name, what.format(character=character),
                                line, column)
             cursor.advance(buf)
+            if cursor.characters > MAX_LINE_CHARS:
+                return Problem(CheckKind.FORMAT, path.name,
+                               f"line longer than {MAX_LINE_CHARS:,} characters", cursor.line)
             if not chunk:
                 break
     return None
@@ -144,14 +159,24 @@ def _ends_in_newline(path: Path) -> bool:
         return fh.read(1) == b"\n"
 
 
+def _header_unbounded(path: Path) -> Problem | None:
+    """A problem when the first line does not end within :data:`MAX_HEADER_BYTES`."""
+    with path.open("rb") as fh:
+        first = fh.readline(MAX_HEADER_BYTES + 1)
+    if len(first) > MAX_HEADER_BYTES:
+        return Problem(CheckKind.FORMAT, path.name, f"no line end in the first "
+                       f"{MAX_HEADER_BYTES:,} bytes; expected the header line", 1)
+    return None
+
+
 def _read_header(path: Path) -> str | None:
     with path.open("rb") as fh:
-        first = fh.readline()
+        first = fh.readline(MAX_HEADER_BYTES + 1)
     if not first:
         return None
     if first.startswith(_BOM):
         first = first[len(_BOM):]
-    return first.decode("utf-8").rstrip("\r\n")
+    return first.decode("utf-8", errors="replace").rstrip("\r\n")
 
 
 def read_data_file(feed: Feed, path: Path) -> ParsedFile:
@@ -159,6 +184,10 @@ def read_data_file(feed: Feed, path: Path) -> ParsedFile:
     empty = ParsedFile(feed, path, None, 0, np.empty(0, dtype=np.int64))
     if path.stat().st_size == 0:
         return empty  # no header, no data: an empty file
+    unbounded = _header_unbounded(path)
+    if unbounded:
+        empty.problems.append(unbounded)
+        return empty
     encoding = _check_bytes(path, feed.column_names)
     if encoding:
         empty.problems.append(encoding)
@@ -178,17 +207,12 @@ def read_data_file(feed: Feed, path: Path) -> ParsedFile:
         return "skip"
 
     names = feed.column_names
-    table = pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, use_threads=False,
-                                       block_size=8 << 20),
-        parse_options=pacsv.ParseOptions(delimiter="|", quote_char=False, escape_char=False,
-                                         ignore_empty_lines=False,
-                                         invalid_row_handler=on_invalid_row),
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                             strings_can_be_null=True, null_values=[""],
-                                             quoted_strings_can_be_null=False),
-    )
+    try:
+        table = _read_table(path, names, on_invalid_row)
+    except pa.ArrowInvalid as exc:  # e.g. a line wider than a block: located by Arrow only
+        empty.problems.append(Problem(CheckKind.FORMAT, path.name,
+                                      f"cannot be split into lines and fields: {exc}"[:200]))
+        return empty
     problems = [
         Problem(CheckKind.FORMAT, path.name,
                 f"expected {len(names)} fields separated by '|', found {actual}", number, None,
@@ -222,6 +246,21 @@ def read_data_file(feed: Feed, path: Path) -> ParsedFile:
                                 total + 1))
     problems.sort(key=lambda p: p.line or 0)
     return ParsedFile(feed, path, table, total, line_numbers, problems)
+
+
+def _read_table(path: Path, names: list[str], on_invalid_row) -> pa.Table:
+    """The data lines as text columns; rows of the wrong width go to ``on_invalid_row``."""
+    return pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, use_threads=False,
+                                       block_size=8 << 20),
+        parse_options=pacsv.ParseOptions(delimiter="|", quote_char=False, escape_char=False,
+                                         ignore_empty_lines=False,
+                                         invalid_row_handler=on_invalid_row),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                             strings_can_be_null=True, null_values=[""],
+                                             quoted_strings_can_be_null=False),
+    )
 
 
 def canonical_timestamps(feed: Feed, table: pa.Table) -> pa.Table:

@@ -2,12 +2,28 @@
 
 The DAG and ``cistrade gmp load`` both call these functions, so a feed is
 judged the same way wherever it runs. Checked data is staged as Parquet under
-``$CISTRADE_HOME/staging/<YYYYMMDD>/`` between the check and the load step.
+``$CISTRADE_HOME/staging/<YYYYMMDD>/<run>/`` between the check and the load step:
+every run (a DAG run, one ``cistrade gmp load``) has a folder of its own, so one
+run's rejection never removes what another run staged, and a run only ever reads
+references checked in the same run. The command line removes its folder when it
+ends; folders older than :data:`STALE_STAGE_AGE` are removed by the next run of
+their day.
+
+Runs of the same day are serialised by :class:`~cistrade_core.gmp.day_lock.DayLock`
+(each check, load and refresh step, and a whole ``run_day``, hold the day).
+
+Only regular files directly inside the landing directory are read
+(:mod:`cistrade_core.gmp.landing`); anything else is a recorded, alerted rejection.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
+import shutil
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -15,17 +31,21 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from cistrade_core.config import Settings, get_settings
+from cistrade_core.errors import CoreError
 from cistrade_core.feeds import FEEDS, Feed, get_feed
 from cistrade_core.gmp import checks
 from cistrade_core.gmp.alerts import FeedAlert
 from cistrade_core.gmp.control import ControlFile, ControlFileError, read_control_file
+from cistrade_core.gmp.day_lock import DayLock
+from cistrade_core.gmp.landing import landing_problem, present
 from cistrade_core.gmp.outcome import FeedOutcome, FeedStatus
 from cistrade_core.gmp.parse import ParsedFile, canonical_timestamps, read_data_file
 from cistrade_core.gmp.problems import CheckKind, Problem, summarise
 from cistrade_core.gmp.schedule import missing_deadline
+from cistrade_core.gmp.store import GmpStore, LoadRecord, LoadStatus
 from cistrade_core.monitoring.gmp_metrics import feed_step
 from cistrade_core.notify import Notifier
-from cistrade_core.warehouse import LoadRecord, LoadStatus, Warehouse, get_warehouse
+from cistrade_core.warehouse import Warehouse, get_warehouse
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +53,11 @@ log = logging.getLogger(__name__)
 REFERENCEABLE = (FeedStatus.VALIDATED, FeedStatus.HELD, FeedStatus.LOADED)
 
 
-class FeedNotReady(RuntimeError):
+#: A run's staging folder older than this is left over from a crash: removed.
+STALE_STAGE_AGE = timedelta(days=2)
+
+
+class FeedNotReady(CoreError, RuntimeError):
     """The load step found no checked data for the feed and day."""
 
 
@@ -41,16 +65,62 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def new_run_id() -> str:
+    return f"gmp-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def _folder_name(run_id: str) -> str:
+    """``run_id`` as one safe folder name (an Airflow run id has ``:`` and ``+``)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", run_id)[:80].lstrip(".")
+    return f"{safe}-{hashlib.sha256(run_id.encode()).hexdigest()[:8]}"
+
+
 class GmpLoad:
-    """Checks and loads GMP feeds. ``now`` is injectable for tests of lateness."""
+    """Checks and loads GMP feeds. ``now`` is injectable for tests of lateness.
+
+    ``run_id`` names the run's staging folder (a DAG passes its run's id, so its
+    check and load tasks share it); ``lock_wait`` is how long a step waits for
+    another run of the same day before :class:`LoadAlreadyRunning` (default: not at all).
+    """
 
     def __init__(self, settings: Settings | None = None, warehouse: Warehouse | None = None,
-                 now: Callable[[], datetime] = utcnow) -> None:
+                 now: Callable[[], datetime] = utcnow, *, run_id: str | None = None,
+                 lock_wait: float = 0.0) -> None:
         self.settings = settings or get_settings()
         self.warehouse = warehouse or get_warehouse(self.settings)
         self.now = now
+        self.run_id = run_id or new_run_id()
+        self.lock_wait = lock_wait
+        self._locks: dict[date, DayLock] = {}
         self.notifier = Notifier(self.settings)
-        self.warehouse.ensure_gmp_schema()
+        self.store = GmpStore(self.warehouse)
+        self.store.ensure_schema()
+
+    # -- one run of a day at a time ---------------------------------------------------------
+    def day_lock(self, day: date) -> DayLock:
+        if day not in self._locks:
+            self._locks[day] = DayLock(self.settings.staging_dir / "locks", day, self.run_id,
+                                       self.lock_wait)
+        return self._locks[day]
+
+    def cleanup_stage(self, day: date) -> None:
+        """Remove this run's staging folder of ``day`` (its checked data and outcomes)."""
+        shutil.rmtree(self.stage_dir(day), ignore_errors=True)
+
+    def _prune_stale_stages(self, day: date) -> None:
+        """Remove other runs' folders of ``day`` older than :data:`STALE_STAGE_AGE`."""
+        parent = self.settings.staging_dir / f"{day:%Y%m%d}"
+        if not parent.is_dir():
+            return
+        cutoff = time.time() - STALE_STAGE_AGE.total_seconds()
+        for folder in parent.iterdir():
+            try:
+                stale = (folder != self.stage_dir(day) and folder.is_dir()
+                         and not folder.is_symlink() and folder.stat().st_mtime < cutoff)
+            except OSError:
+                continue
+            if stale:
+                shutil.rmtree(folder, ignore_errors=True)
 
     # -- paths ------------------------------------------------------------------------------
     def data_path(self, feed: Feed, day: date) -> Path:
@@ -60,15 +130,17 @@ class GmpLoad:
         return self.settings.landing_dir / feed.control_file_name(day)
 
     def stage_dir(self, day: date) -> Path:
-        return self.settings.staging_dir / f"{day:%Y%m%d}"
+        """This run's staging folder of ``day``."""
+        return self.settings.staging_dir / f"{day:%Y%m%d}" / _folder_name(self.run_id)
 
     def staged_outcome(self, feed: str, day: date) -> FeedOutcome | None:
         return FeedOutcome.read(self.stage_dir(day) / f"{feed}.json")
 
     # -- arrival ----------------------------------------------------------------------------
     def arrived(self, feed_name: str, day: date) -> bool:
-        """A feed has arrived when its control file exists."""
-        return self.control_path(get_feed(feed_name), day).exists()
+        """A feed has arrived when its control file exists (whatever it is: a link or a
+        directory of that name arrives too, and is then rejected by the check)."""
+        return present(self.control_path(get_feed(feed_name), day))
 
     def check_arrival(self, feed_name: str, day: date) -> FeedOutcome | None:
         """None if the feed has arrived; else WAITING, or MISSING (alerted once) when late."""
@@ -100,17 +172,34 @@ class GmpLoad:
         waiting = self.check_arrival(feed_name, day)
         if waiting is not None:
             return waiting
+        with self.day_lock(day).held():
+            self._prune_stale_stages(day)
+            return self._validate(feed, day, accept_row_count_change)
+
+    def _validate(self, feed: Feed, day: date, accept_row_count_change: bool) -> FeedOutcome:
         ctl_path, data_path = self.control_path(feed, day), self.data_path(feed, day)
+        landing = self.settings.landing_dir
+        refused = landing_problem(ctl_path, landing)
+        if refused:
+            return self._reject(feed, day, [refused], None, None)
         try:
             control = read_control_file(ctl_path, feed.name, day)
         except ControlFileError as exc:
             return self._reject(feed, day, [exc.problem], None, None)
-        if not data_path.exists():
+        if not present(data_path):
             problem = Problem(CheckKind.FORMAT, data_path.name,
                               f"data file missing although {ctl_path.name} exists")
             return self._reject(feed, day, [problem], control, None)
+        refused = landing_problem(data_path, landing)
+        if refused:
+            return self._reject(feed, day, [refused], control, None)
 
-        parsed = read_data_file(feed, data_path)
+        try:
+            parsed = read_data_file(feed, data_path)
+        except OSError as exc:  # e.g. removed or made unreadable after the check
+            problem = Problem(CheckKind.FORMAT, data_path.name,
+                              f"cannot be read ({exc.strerror or type(exc).__name__})")
+            return self._reject(feed, day, [problem], control, None)
         if not parsed.problems and parsed.data_lines == 0:
             header_only = " (header only)" if parsed.table is not None else ""
             problem = Problem(CheckKind.EMPTY, data_path.name, "no data lines" + header_only)
@@ -123,7 +212,7 @@ class GmpLoad:
             found, total = checks.check_types(parsed, df)
             problems += found
             total_extra += total - len(found)
-        last = self.warehouse.last_loaded(feed.name, day)
+        last = self.store.last_loaded(feed.name, day)
         problems += checks.check_timestamp(control, day, ctl_path.name,
                                            last.extract_timestamp if last else None)
         if problems:
@@ -137,7 +226,7 @@ class GmpLoad:
             return self._reject(feed, day, found, control, parsed, total - len(found))
 
         rows = parsed.table.num_rows
-        previous = self.warehouse.last_loaded(feed.name, day - timedelta(days=1))
+        previous = self.store.last_loaded(feed.name, day - timedelta(days=1))
         previous_rows = previous.row_count if previous else None
         self._stage(feed, day, parsed)
         change = checks.check_row_count_change(parsed, rows, previous_rows)
@@ -204,7 +293,7 @@ class GmpLoad:
         )
         self._unstage(feed, day)
         outcome.save(self.stage_dir(day) / f"{feed.name}.json")
-        self.warehouse.record_load(LoadRecord(
+        self.store.record_load(LoadRecord(
             feed.name, day, LoadStatus.REJECTED, reason,
             control.extract_timestamp if control else None,
             parsed.data_lines if parsed is not None else None,
@@ -224,7 +313,7 @@ class GmpLoad:
                               rows, control.row_count, previous_rows, control.extract_timestamp,
                               problems=[str(p) for p in change], problem_count=1)
         outcome.save(self.stage_dir(day) / f"{feed.name}.json")
-        self.warehouse.record_load(LoadRecord(feed.name, day, LoadStatus.HELD, reason,
+        self.store.record_load(LoadRecord(feed.name, day, LoadStatus.HELD, reason,
                                               control.extract_timestamp, rows))
         self._alert(FeedAlert(CheckKind.ROW_COUNT_CHANGE, feed.name, day,
                               "held, not loaded; the previous day stays current", reason,
@@ -259,8 +348,8 @@ class GmpLoad:
                               staged.previous_rows, staged.extract_timestamp)
         self._unstage(get_feed(feed_name), day)
         outcome.save(self.stage_dir(day) / f"{feed_name}.json")
-        self.warehouse.record_load(LoadRecord(feed_name, day, LoadStatus.REJECTED, reason,
-                                              staged.extract_timestamp, staged.rows))
+        self.store.record_load(LoadRecord(feed_name, day, LoadStatus.REJECTED, reason,
+                                          staged.extract_timestamp, staged.rows))
         log.warning("%s %s: %s", feed_name, day, reason)
         return outcome
 
@@ -283,7 +372,10 @@ class GmpLoad:
     @feed_step("load")
     def load(self, feed_name: str, day: date) -> FeedOutcome:
         """Load the checked, staged feed into the warehouse, atomically."""
-        feed = get_feed(feed_name)
+        with self.day_lock(day).held():
+            return self._load(get_feed(feed_name), day)
+
+    def _load(self, feed: Feed, day: date) -> FeedOutcome:
         staged = self.staged_outcome(feed.name, day)
         if staged is None or staged.status is not FeedStatus.VALIDATED:
             state = "nothing staged" if staged is None else f"{staged.status}: {staged.reason}"
@@ -293,7 +385,7 @@ class GmpLoad:
         if staged.released_by:
             reason = f"loaded (row count change released by {staged.released_by})"
         released_at = datetime.fromisoformat(staged.released_at) if staged.released_at else None
-        written = self.warehouse.replace_feed_day(feed, day, table, LoadRecord(
+        written = self.store.load_day(feed, day, table, LoadRecord(
             feed.name, day, LoadStatus.LOADED, reason, staged.extract_timestamp,
             table.num_rows, staged.override, released_by=staged.released_by,
             released_at=released_at,
@@ -307,7 +399,8 @@ class GmpLoad:
 
     @feed_step("refresh")
     def refresh(self, feed_name: str, day: date) -> str:
-        return self.warehouse.refresh_feed_day(get_feed(feed_name), day)
+        with self.day_lock(day).held():
+            return self.store.publish_day(get_feed(feed_name), day)
 
     def run_feed(self, feed_name: str, day: date, *,
                  accept_row_count_change: bool = False) -> FeedOutcome:
@@ -321,10 +414,37 @@ class GmpLoad:
 
     def run_day(self, day: date, *, feeds: Iterable[str] | None = None,
                 accept_row_count_change: bool = False) -> list[FeedOutcome]:
-        """Every feed of the day, referenced feeds first."""
-        names = [f for f in FEEDS if feeds is None or f in set(feeds)]
-        return [self.run_feed(name, day, accept_row_count_change=accept_row_count_change)
-                for name in names]
+        """Every feed of the day (or ``feeds``), referenced feeds first, holding the day.
+
+        References are checked against this run's checks only: a feed asked for alone
+        has the feeds it references checked (not loaded) in the same run first.
+        Raises :class:`LoadAlreadyRunning` when another run holds the day.
+        """
+        wanted = set(FEEDS) if feeds is None else {get_feed(f).name for f in feeds}
+        needed = set(wanted)
+        for name in sorted(wanted):
+            needed.update(_upstream(name))
+        with self.day_lock(day).held():
+            outcomes = []
+            for name in (f for f in FEEDS if f in needed):
+                if name in wanted:
+                    outcomes.append(self.run_feed(
+                        name, day, accept_row_count_change=accept_row_count_change))
+                elif self.staged_outcome(name, day) is None:
+                    self.validate(name, day, accept_row_count_change=accept_row_count_change)
+            return outcomes
+
+
+def _upstream(name: str) -> set[str]:
+    """The feeds ``name`` references, directly or through another feed."""
+    found: set[str] = set()
+    todo = list(get_feed(name).upstream_feeds)
+    while todo:
+        feed = todo.pop()
+        if feed not in found:
+            found.add(feed)
+            todo.extend(get_feed(feed).upstream_feeds)
+    return found
 
 
 def _hours(delta: timedelta) -> str:

@@ -30,9 +30,21 @@ class CheckKind(StrEnum):
         }[self]
 
 
+#: The most characters of a file's content any message quotes.
+MAX_QUOTED = 80
+
+
+def quoted(text: str, limit: int = MAX_QUOTED) -> str:
+    """``text`` cut to ``limit`` characters (``...`` marks the cut)."""
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One finding, located as precisely as the check allows."""
+    """One finding, located as precisely as the check allows.
+
+    ``value`` (file content) is cut to :data:`MAX_QUOTED` characters.
+    """
 
     kind: CheckKind
     file: str
@@ -40,6 +52,10 @@ class Problem:
     line: int | None = None
     column: str | None = None
     value: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.value is not None and len(self.value) > MAX_QUOTED:
+            object.__setattr__(self, "value", quoted(self.value))
 
     def __str__(self) -> str:
         where = self.file

@@ -14,6 +14,7 @@ from prometheus_client.metrics_core import Metric
 
 from cistrade_core.monitoring.process import PROCESS_REGISTRY
 from cistrade_core.monitoring.sql import Query, ScrapeContext
+from cistrade_core.warehouse import SCHEMA
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,8 @@ def permission_map_timer():
 
 
 # -- read from the warehouse at scrape time --------------------------------------------------
-AUDIT = "gmp_cis.cis_audit_log"
-SESSIONS = "gmp_cis.cis_acl_session"
+AUDIT = f"{SCHEMA}.cis_audit_log"
+SESSIONS = f"{SCHEMA}.cis_acl_session"
 
 
 def collect(query: Query, ctx: ScrapeContext) -> Iterator[Metric]:

@@ -10,6 +10,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
 from cistrade_core.monitoring.sql import Query, ScrapeContext, epoch_seconds
+from cistrade_core.warehouse import SCHEMA
 
 PROVIDERS = ("bloomberg", "reuters")
 PRIMARY = "bloomberg"
@@ -19,27 +20,26 @@ HEAD_START = timedelta(minutes=5)
 #: Outcomes of a provider call that delivered good rates.
 GOOD_OUTCOMES = ("ok", "partial")
 
-S = "gmp_cis"
 #: One statement, four parts of one shape (part, k1, k2, n, x, ts):
 #: calls per provider, outcome and role; each pair's newest rate per source; held
 #: and rejected rates; the mids of each pair's newest recent rate per source.
 FX_SQL = (
     "SELECT 'call' AS part, provider AS k1, outcome AS k2, role AS k3, count(*) AS n, "
     "CAST(sum(retries) AS DOUBLE) AS x, max(finished_at) AS ts "
-    f"FROM {S}.cis_fx_feed_health GROUP BY provider, outcome, role "
+    f"FROM {SCHEMA}.cis_fx_feed_health GROUP BY provider, outcome, role "
     "UNION ALL "
     "SELECT 'newest' AS part, pair AS k1, source AS k2, CAST(NULL AS STRING) AS k3, "
-    f"count(*) AS n, CAST(0 AS DOUBLE) AS x, max(provider_ts) AS ts FROM {S}.cis_fx_rate "
+    f"count(*) AS n, CAST(0 AS DOUBLE) AS x, max(provider_ts) AS ts FROM {SCHEMA}.cis_fx_rate "
     "GROUP BY pair, source "
     "UNION ALL "
     "SELECT 'held' AS part, source AS k1, check_name AS k2, disposition AS k3, count(*) AS n, "
-    f"CAST(0 AS DOUBLE) AS x, max(recorded_at) AS ts FROM {S}.cis_fx_rate_held "
+    f"CAST(0 AS DOUBLE) AS x, max(recorded_at) AS ts FROM {SCHEMA}.cis_fx_rate_held "
     "GROUP BY source, check_name, disposition "
     "UNION ALL "
     "SELECT 'mid' AS part, r.pair AS k1, r.source AS k2, CAST(NULL AS STRING) AS k3, "
     "count(*) AS n, CAST(max(r.mid) AS DOUBLE) AS x, max(r.provider_ts) AS ts "
-    f"FROM {S}.cis_fx_rate r JOIN (SELECT pair, source, max(provider_ts) AS newest "
-    f"FROM {S}.cis_fx_rate WHERE provider_ts >= ? GROUP BY pair, source) n "
+    f"FROM {SCHEMA}.cis_fx_rate r JOIN (SELECT pair, source, max(provider_ts) AS newest "
+    f"FROM {SCHEMA}.cis_fx_rate WHERE provider_ts >= ? GROUP BY pair, source) n "
     "ON r.pair = n.pair AND r.source = n.source AND r.provider_ts = n.newest "
     "WHERE r.provider_ts >= ? GROUP BY r.pair, r.source"
 )

@@ -20,6 +20,7 @@ from cistrade_core.feeds import FEEDS
 from cistrade_core.gmp.problems import CheckKind
 from cistrade_core.monitoring.process import PROCESS_REGISTRY
 from cistrade_core.monitoring.sql import Query, ScrapeContext, epoch_seconds
+from cistrade_core.warehouse import SCHEMA
 
 STEP_SECONDS = Gauge(
     "cistrade_gmp_step_duration_seconds",
@@ -94,7 +95,7 @@ class _Record:
 HISTORY_SQL = (
     "SELECT feed, business_date, status, row_count, recorded_at, "
     "CASE WHEN status = 'loaded' THEN NULL ELSE substr(reason, 1, 60) END AS reason "
-    "FROM gmp_cis.gmp_load_history"
+    f"FROM {SCHEMA}.gmp_load_history"
 )
 
 

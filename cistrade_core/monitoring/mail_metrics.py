@@ -13,11 +13,12 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
 from cistrade_core.monitoring.sql import Query, ScrapeContext
+from cistrade_core.warehouse import SCHEMA
 
 KINDS = ("gmp", "fx", "portfolio", "report", "system")
 #: Outbox states of mail not sent yet.
 UNSENT = ("PENDING", "SENDING", "FAILED")
-OUTBOX = "gmp_cis.cis_mail_outbox"
+OUTBOX = f"{SCHEMA}.cis_mail_outbox"
 KIND_SQL = ("CASE WHEN topic LIKE 'gmp.%' THEN 'gmp' WHEN topic LIKE 'fx.%' THEN 'fx' "
             "WHEN topic LIKE 'portfolio.%' THEN 'portfolio' "
             "WHEN topic LIKE 'report.%' THEN 'report' ELSE 'system' END")

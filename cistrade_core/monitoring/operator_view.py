@@ -19,12 +19,12 @@ from cistrade_core.config import Settings
 from cistrade_core.feeds import FEEDS
 from cistrade_core.monitoring.mail_metrics import OUTBOX, UNSENT
 from cistrade_core.monitoring.sql import Query, ScrapeContext
+from cistrade_core.warehouse import SCHEMA
 
 #: How many business dates the matrix shows, newest first.
 DAYS = 14
 #: Unsent mail rows listed at most.
 MAIL_ROWS = 50
-S = "gmp_cis"
 
 
 @dataclass
@@ -131,8 +131,8 @@ def _matrix(query: Query, settings: Settings, days: int
             ) -> tuple[list[date], dict[tuple[date, str], Cell]]:
     rows = query(
         "SELECT h.feed, h.business_date, h.status, h.row_count, h.reason, h.recorded_at "
-        f"FROM {S}.gmp_load_history h JOIN (SELECT DISTINCT business_date FROM "
-        f"{S}.gmp_load_history ORDER BY business_date DESC LIMIT {int(days) + 1}) d "
+        f"FROM {SCHEMA}.gmp_load_history h JOIN (SELECT DISTINCT business_date FROM "
+        f"{SCHEMA}.gmp_load_history ORDER BY business_date DESC LIMIT {int(days) + 1}) d "
         "ON h.business_date = d.business_date", [])
     latest: dict[tuple[date, str], dict[str, Any]] = {}
     for r in sorted(rows, key=lambda r: r["recorded_at"]):
@@ -165,8 +165,8 @@ def _providers(query: Query, ctx: ScrapeContext) -> list[ProviderHealth]:
     from cistrade_core.monitoring import fx_metrics
 
     rows = query(
-        f"SELECT h.* FROM {S}.cis_fx_feed_health h JOIN (SELECT provider, max(finished_at) "
-        f"AS last FROM {S}.cis_fx_feed_health GROUP BY provider) l "
+        f"SELECT h.* FROM {SCHEMA}.cis_fx_feed_health h JOIN (SELECT provider, max(finished_at) "
+        f"AS last FROM {SCHEMA}.cis_fx_feed_health GROUP BY provider) l "
         "ON h.provider = l.provider AND h.finished_at = l.last", [])
     stats: dict[str, dict[str, float]] = {}
     for family in fx_metrics.collect(query, ctx):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cistrade_core.mail.sender import Attachment
+from cistrade_core.recipients import parse_recipients
 
 #: The topic of the platform's own alerts (no recipient for a mail, ...).
 SYSTEM = "system"
@@ -74,8 +75,8 @@ class Mail:
     attachments: tuple[AttachedFile, ...] = ()
 
     def __post_init__(self) -> None:
-        addresses = (r.strip() for r in self.recipients if r and r.strip())
-        object.__setattr__(self, "recipients", tuple(dict.fromkeys(addresses)))
+        object.__setattr__(self, "recipients", parse_recipients(
+            [r for r in self.recipients if r], source=f"recipients of {self.topic}"))
 
     @classmethod
     def from_template(cls, topic: str, template: str, context: dict[str, Any],

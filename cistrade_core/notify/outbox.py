@@ -39,12 +39,13 @@ from cistrade_core.config import Settings
 from cistrade_core.ids import sortable_id
 from cistrade_core.mail.sender import MailResult, build_message, send_mail
 from cistrade_core.notify.mail import SYSTEM, AttachedFile, Mail
-from cistrade_core.warehouse import Transaction, Warehouse, WriteConflict
+from cistrade_core.recipients import join_recipients, parse_recipients
+from cistrade_core.warehouse import SCHEMA, Transaction, Warehouse, WriteConflict
 from cistrade_core.warehouse.tables import Lt
 
 log = logging.getLogger(__name__)
 
-TABLE = "gmp_cis.cis_mail_outbox"
+TABLE = f"{SCHEMA}.cis_mail_outbox"
 PENDING, SENDING, SENT, FAILED, NO_RECIPIENTS = (
     "PENDING", "SENDING", "SENT", "FAILED", "NO_RECIPIENTS")
 #: Mail waiting to be sent: never tried, or failed before.
@@ -133,7 +134,7 @@ class Notifier:
         row = {
             "mail_id": mail_id, "topic": mail.topic, "subject": mail.subject,
             "body_text": mail.text, "body_html": mail.html,
-            "recipients": ", ".join(mail.recipients),
+            "recipients": join_recipients(mail.recipients),
             "headers": json.dumps(dict(mail.headers), sort_keys=True) if mail.headers else None,
             "attachments": (json.dumps([a.as_json() for a in mail.attachments])
                             if mail.attachments else None),
@@ -317,7 +318,7 @@ class Notifier:
         files = [AttachedFile.from_json(a) for a in json.loads(row["attachments"] or "[]")]
         return build_message(
             subject=row["subject"], sender=self.settings.smtp.mail_from,
-            to=[r.strip() for r in row["recipients"].split(",") if r.strip()],
+            to=list(parse_recipients(row["recipients"], source=f"mail {row['mail_id']}")),
             text=row["body_text"], html=row["body_html"],
             attachments=[f.read() for f in files], headers=headers,
             message_id=row["message_id"])

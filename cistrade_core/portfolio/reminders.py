@@ -45,14 +45,16 @@ def overdue_approvals(q: Transaction | Warehouse, now: datetime,
 
 
 def send_reminders(warehouse: Warehouse, notifier: Notifier, now: datetime,
-                   max_age: timedelta, run_key: str, dispatch: bool = True) -> ReminderReport:
+                   max_age: timedelta, run_key: str, dispatch: bool = True,
+                   by: str | None = None) -> ReminderReport:
     """Queue (and send) one reminder per overdue portfolio to the checkers who may decide.
 
     ``run_key`` (e.g. the run's date) makes the job idempotent: a portfolio version
-    is reminded once per key. The run leaves one audit row. The mail is queued in
+    is reminded once per key. The run leaves one audit row, under ``by`` (the user who
+    asked for it) or the reminder job's own name. The mail is queued in
     the run's unit of work and dispatched after it, once it is visible on every engine.
     """
-    op = Operation(REMINDER_ACTOR.login, "REMIND", "portfolio", None,
+    op = Operation(by or REMINDER_ACTOR.login, "REMIND", "portfolio", None,
                    request={"max_age_hours": max_age.total_seconds() / 3600,
                             "run_key": run_key})
 

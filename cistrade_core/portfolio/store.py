@@ -9,12 +9,11 @@ from typing import Any
 
 from cistrade_core import jsonutil
 from cistrade_core.portfolio.model import FIELDS, PendingAction, Portfolio, Status
-from cistrade_core.warehouse import Transaction, Warehouse
+from cistrade_core.warehouse import SCHEMA, Transaction, Warehouse
 
-S = "gmp_cis"
-PORTFOLIO = f"{S}.cis_portfolio"
-HISTORY = f"{S}.cis_portfolio_history"
-UDF_VALUE = f"{S}.cis_udf_value"
+PORTFOLIO = f"{SCHEMA}.cis_portfolio"
+HISTORY = f"{SCHEMA}.cis_portfolio_history"
+UDF_VALUE = f"{SCHEMA}.cis_udf_value"
 #: Values per ``IN (...)`` list: keeps statements short on engines that bind on the client.
 IN_CHUNK = 1000
 Q = Transaction | Warehouse
@@ -142,6 +141,7 @@ class PortfolioFilter:
     owner: str | None = None
     awaiting_approval: bool = False
     submitted_before: datetime | None = None
+    after: str | None = None      # keyset pagination: codes after this one
     limit: int = 500
 
 
@@ -157,6 +157,9 @@ def select(q: Q, flt: PortfolioFilter) -> list[Portfolio]:
     if flt.submitted_before is not None:
         sql += " AND submitted_at <= ?"
         params.append(flt.submitted_before)
+    if flt.after is not None:
+        sql += " AND portfolio_code > ?"
+        params.append(flt.after)
     sql += " ORDER BY portfolio_code LIMIT ?"
     params.append(int(flt.limit))
     rows = q.query(sql, params)
@@ -166,7 +169,7 @@ def select(q: Q, flt: PortfolioFilter) -> list[Portfolio]:
 
 def currency_active(q: Q, code: str) -> bool | None:
     """True/False for an active/inactive currency in the current reference data, None if absent."""
-    rows = q.query("SELECT is_active FROM gmp_cis.gmp_cis_sta_dly_currency_current "
+    rows = q.query(f"SELECT is_active FROM {SCHEMA}.gmp_cis_sta_dly_currency_current "
                    "WHERE currency_code = ?", [code])
     if not rows:
         return None

@@ -21,6 +21,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from cistrade_core import text_rules
 from cistrade_core.acl import store as acl_store
 from cistrade_core.acl.authz import actor_login, require
 from cistrade_core.acl.model import Access, Resource, Session
@@ -37,6 +38,7 @@ from cistrade_core.notify import About, Mail, MailKind, Notifier
 from cistrade_core.portfolio import store
 from cistrade_core.portfolio.model import FIELDS, PendingAction, Portfolio, Status, changes
 from cistrade_core.portfolio.store import PortfolioFilter
+from cistrade_core.text_rules import check_text
 from cistrade_core.udf import load_fields, validate_values
 from cistrade_core.warehouse import Transaction, Warehouse
 
@@ -44,24 +46,27 @@ log = logging.getLogger(__name__)
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{1,31}$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
-LIMITS = {"portfolio_name": 200, "description": 2000, "owner": 100, "desk": 100}
+RULES = {"portfolio_name": text_rules.NAME, "description": text_rules.DESCRIPTION,
+         "owner": text_rules.SHORT_NAME, "desk": text_rules.SHORT_NAME}
 
 #: A state transition: from the current record to the new one and a reason for the history.
 Step = Callable[[Transaction, Portfolio, datetime], tuple[Portfolio, str | None]]
 
 
 def _clean_text(name: str, value: Any, problems: list[str], required: bool) -> str | None:
-    text = None if value is None else str(value).strip()
-    if not text:
-        if required:
-            problems.append(f"{name} must not be empty")
+    try:
+        return check_text(name, value, RULES[name], required=required)
+    except ValueError as exc:
+        problems.append(str(exc))
         return None
-    if len(text) > LIMITS[name]:
-        problems.append(f"{name} must be at most {LIMITS[name]} characters")
-    if any(ord(c) < 32 and c not in "\n\t" for c in text) or (
-            name != "description" and any(c in text for c in "\n\t")):
-        problems.append(f"{name} contains control characters")
-    return text
+
+
+def _reason(value: str | None, required: bool) -> str | None:
+    try:
+        return check_text("reason", value, text_rules.REASON, required=required)
+    except ValueError as exc:
+        raise ValidationError(str(exc) if value and value.strip()
+                              else "a rejection needs a reason") from None
 
 
 class PortfolioService:
@@ -93,7 +98,7 @@ class PortfolioService:
             "desk": _clean_text("desk", record.get("desk"), problems, True),
         }
         currency = str(record.get("base_currency") or "").strip().upper()
-        if not CURRENCY_RE.match(currency):
+        if not CURRENCY_RE.fullmatch(currency):
             problems.append(f"base currency {currency!r} is not a three-letter ISO code")
         else:
             active = store.currency_active(tx, currency)
@@ -173,7 +178,7 @@ class PortfolioService:
         def body(tx: Transaction) -> Done[Portfolio]:
             now = self.clock()
             require(tx, session, Resource.PORTFOLIO, Access.WRITE, now)
-            if not CODE_RE.match(code):
+            if not CODE_RE.fullmatch(code):
                 raise ValidationError(
                     f"portfolio code {code!r}: 2 to 32 upper-case letters, digits, '_', '.' "
                     "or '-'")
@@ -263,6 +268,7 @@ class PortfolioService:
         reason = (reason or "").strip() or None
 
         def step(tx: Transaction, p: Portfolio, now: datetime):
+            _reason(reason, required=False)
             if p.status is not Status.ACTIVE:
                 raise InvalidState(f"portfolio {code} is {p.status}; only ACTIVE portfolios "
                                    "can be deactivated")
@@ -276,7 +282,7 @@ class PortfolioService:
                            change_makers=makers), reason
 
         return self._change(session, "DEACTIVATE", code, expected_version, Resource.PORTFOLIO,
-                            step, {"reason": reason})
+                            step, {"reason": reason and reason[:text_rules.REASON.max_len]})
 
     def approve(self, session: Session, code: str, expected_version: int) -> Portfolio:
         """Approve the waiting change; the approver must not have made it."""
@@ -304,8 +310,7 @@ class PortfolioService:
         reason = (reason or "").strip()
 
         def step(tx: Transaction, p: Portfolio, now: datetime):
-            if not reason:
-                raise ValidationError("a rejection needs a reason")
+            _reason(reason, required=True)
             if not p.awaiting_approval:
                 raise InvalidState(f"portfolio {code} is {self._state(p)}: nothing to reject")
             self._check_four_eyes(session, p, "reject")
@@ -314,7 +319,7 @@ class PortfolioService:
             return replace(p, pending_status=Status.REJECTED, rejection_reason=reason), reason
 
         return self._change(session, "REJECT", code, expected_version, Resource.APPROVAL, step,
-                            {"reason": reason})
+                            {"reason": reason[:text_rules.REASON.max_len]})
 
     # -- reading -----------------------------------------------------------------------------
     def show(self, session: Session, code: str) -> Portfolio:

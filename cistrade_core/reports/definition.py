@@ -1,31 +1,59 @@
-"""Report definitions: one YAML file per report in ``reports/``, validated on load."""
+"""Report definitions: one YAML file per report in ``reports/``, validated on load.
+
+A report is asked for by name; the name must be one of the registry (the
+definition files in ``reports/``) before any file is opened, so a name is never
+a path. Subjects and bodies are Jinja templates rendered in Jinja's
+:class:`~jinja2.sandbox.SandboxedEnvironment`, so a template reaches no Python
+internals. Recipients must be email addresses (:func:`check_recipients`).
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from jinja2 import Environment, StrictUndefined, TemplateSyntaxError
+from jinja2 import ChainableUndefined, StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cistrade_core.config import REPO_ROOT
+from cistrade_core.config import DEFAULT_TIMEZONE, REPO_ROOT
+from cistrade_core.errors import CoreError
+from cistrade_core.recipients import (  # noqa: F401 (the report API re-exports them)
+    RecipientError,
+    check_address,
+    check_recipients,
+)
 
 REPORTS_DIR = REPO_ROOT / "reports"
 Format = Literal["csv", "xlsx", "pdf"]
 Period = Literal["day", "week", "month"]
+NAME_PATTERN = r"^[a-z][a-z0-9_]{2,60}$"
+
+#: The variables a subject or body may use (see ``ReportRun.context``).
+TEMPLATE_VARIABLES = ("title", "report", "as_of", "business_date", "parameters", "summary",
+                      "rows", "files", "generated_at")
 
 
-class DefinitionError(ValueError):
+def template_environment() -> SandboxedEnvironment:
+    """Where report subjects and bodies are parsed and rendered: sandboxed, strict."""
+    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+
+class DefinitionError(CoreError, ValueError):
     """A report definition is wrong; the message names the file and the field."""
+
+    outcome = "INVALID"
 
 
 class Schedule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cron: str = Field(description="five-field cron expression")
-    timezone: str = "Europe/London"
+    timezone: str = DEFAULT_TIMEZONE
     assets: list[str] = Field(default_factory=list,
                               description="also run when these Assets are updated")
 
@@ -55,7 +83,7 @@ class ReportDefinition(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]{2,60}$")
+    name: str = Field(pattern=NAME_PATTERN)
     title: str
     description: str = ""
     query: str
@@ -72,10 +100,7 @@ class ReportDefinition(BaseModel):
     @field_validator("recipients")
     @classmethod
     def _addresses(cls, value: list[str]) -> list[str]:
-        for address in value:
-            if "@" not in address or " " in address.strip():
-                raise ValueError(f"{address!r} is not an email address")
-        return value
+        return check_recipients(value)
 
     @field_validator("query")
     @classmethod
@@ -90,9 +115,20 @@ class ReportDefinition(BaseModel):
     @classmethod
     def _template(cls, value: str) -> str:
         try:
-            Environment(undefined=StrictUndefined).parse(value)
+            template = template_environment().from_string(value)
         except TemplateSyntaxError as exc:
             raise ValueError(f"template error on line {exc.lineno}: {exc.message}") from None
+        # A dry run with stand-ins for the variables: an unknown variable or an unsafe
+        # attribute (the sandbox refuses ``__class__`` and the like) fails here, on load.
+        try:
+            template.render({k: ChainableUndefined(name=k) for k in TEMPLATE_VARIABLES})
+        except SecurityError as exc:
+            raise ValueError(f"template refused by the sandbox: {exc}") from None
+        except UndefinedError as exc:
+            raise ValueError(f"template uses an unknown variable ({exc.message}); known: "
+                             f"{', '.join(TEMPLATE_VARIABLES)}") from None
+        except Exception:  # noqa: BLE001 - stand-ins may not survive every filter; fine
+            pass
         return value
 
     @property
@@ -147,9 +183,20 @@ def load_all(folder: Path = REPORTS_DIR) -> dict[str, ReportDefinition]:
     return found
 
 
+def registry(folder: Path = REPORTS_DIR) -> dict[str, Path]:
+    """The report names of ``folder`` (its regular ``*.yaml`` files) and their files."""
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))
+            if p.is_file() and not p.is_symlink() and re.fullmatch(NAME_PATTERN, p.stem)}
+
+
 def get_definition(name: str, folder: Path = REPORTS_DIR) -> ReportDefinition:
-    path = folder / f"{name}.yaml"
-    if not path.exists():
-        known = ", ".join(sorted(p.stem for p in folder.glob("*.yaml")))
-        raise DefinitionError(f"no report {name!r} in {folder}; known: {known}")
-    return load_definition(path)
+    """The definition of report ``name``, which must be a name of the registry.
+
+    The name is looked up among the definition files' names; it is never joined to a
+    path, so ``../../etc/x`` or an absolute path opens nothing.
+    """
+    known = registry(folder)
+    if not isinstance(name, str) or name not in known:
+        shown = repr(name[:80]) if isinstance(name, str) else repr(name)
+        raise DefinitionError(f"no report {shown}; expected one of: {', '.join(known)}")
+    return load_definition(known[name])

@@ -12,12 +12,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined
-
 from cistrade_core.config import Settings, get_settings
 from cistrade_core.notify import About, AttachedFile, Delivery, Mail, Notifier
 from cistrade_core.reports.data import ReportData
-from cistrade_core.reports.definition import ReportDefinition
+from cistrade_core.reports.definition import (
+    DefinitionError,
+    ReportDefinition,
+    check_recipients,
+    template_environment,
+)
 from cistrade_core.reports.queries import QUERIES, ReportParams
 from cistrade_core.reports.to_csv import write_csv
 from cistrade_core.reports.to_pdf import write_pdf
@@ -56,7 +59,17 @@ class ReportRun:
                 "generated_at": f"{self.generated_at:%Y-%m-%d %H:%M} UTC"}
 
     def render(self, template: str) -> str:
-        return Environment(undefined=StrictUndefined).from_string(template).render(self.context)
+        """``template`` (a subject or body of the definition) rendered in the sandbox.
+
+        Raises :class:`DefinitionError` when the sandbox refuses it.
+        """
+        from jinja2 import TemplateError
+
+        try:
+            return template_environment().from_string(template).render(self.context)
+        except TemplateError as exc:
+            raise DefinitionError(f"report {self.definition.name}: template refused: "
+                                  f"{type(exc).__name__}: {exc}") from None
 
 
 RUNS = "cis_report_run"
@@ -70,9 +83,15 @@ def _record_run(warehouse: Warehouse, **row: Any) -> None:
 
 def build_report(definition: ReportDefinition, as_of: date, *,
                  formats: Sequence[str] | None = None, out: Path | None = None,
-                 settings: Settings | None = None,
-                 warehouse: Warehouse | None = None) -> ReportRun:
-    """Run the report's query and write each format into its archive folder."""
+                 settings: Settings | None = None, warehouse: Warehouse | None = None,
+                 recipients: Sequence[str] | None = None) -> ReportRun:
+    """Run the report's query and write each format into its archive folder.
+
+    ``recipients``, when given (the addresses it will be mailed to), are checked first:
+    a :class:`RecipientError` is raised before anything is queried or written.
+    """
+    if recipients is not None:
+        check_recipients(list(recipients))
     settings = settings or get_settings()
     warehouse = warehouse or get_warehouse(settings)
     formats = list(formats or definition.formats)
@@ -128,8 +147,11 @@ def deliver(run: ReportRun, recipients: Sequence[str], *, settings: Settings | N
 
     A failed send stays in the outbox (``FAILED``) and is sent by a later retry. With
     ``dedupe_key`` (the DAG passes its run's) the mail is recorded once: delivering
-    again sends that mail if it is still waiting, and never sends it twice.
+    again sends that mail if it is still waiting, and never sends it twice. Every
+    recipient must be an email address (:class:`RecipientError` otherwise, before any
+    mail is made).
     """
+    recipients = check_recipients(list(recipients))
     settings = settings or get_settings()
     warehouse = warehouse or get_warehouse(settings)
     if max_bytes is None:

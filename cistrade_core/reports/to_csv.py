@@ -1,4 +1,8 @@
-"""CSV: UTF-8, a header row, ISO dates, plain decimal numbers."""
+"""CSV: UTF-8, a header row, ISO dates, plain decimal numbers.
+
+Text cells are made inert (:mod:`cistrade_core.reports.safe_text`): never a formula,
+no bidi or control characters.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from cistrade_core.reports.data import ReportData
+from cistrade_core.reports.safe_text import spreadsheet_text
 
 
 def _text(value: object) -> str:
@@ -21,7 +26,9 @@ def _text(value: object) -> str:
         return "Y" if value else "N"
     if isinstance(value, Decimal):
         return format(value, "f")
-    return str(value)
+    if isinstance(value, int | float):
+        return str(value)
+    return spreadsheet_text(str(value))
 
 
 def write_csv(data: ReportData, path: Path) -> Path:

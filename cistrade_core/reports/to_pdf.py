@@ -12,6 +12,10 @@ rendering. Long reports are therefore split into page ranges rendered in paralle
 (forked worker processes), each numbered from its global first page, and the parts
 are joined with pypdf. A part that does not come out at its expected page count makes
 the whole report fall back to a single rendering, whose numbering is WeasyPrint's own.
+
+Every text (cells, title, parameters) is made inert first
+(:mod:`cistrade_core.reports.safe_text`): a bidi override or isolate cannot reorder
+a row, and control characters show as U+FFFD.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from cistrade_core.reports.data import Kind, ReportData
+from cistrade_core.reports.safe_text import inert
 
 FONT_PT = 6.5
 LINE_MM = 3.2
@@ -65,7 +70,7 @@ def _shown(value: object, kind: Kind, places: int) -> str:
         return value.isoformat()
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return " ".join(str(value).split())  # one line per row
+    return inert(" ".join(str(value).split()))  # one line per row
 
 
 def _fit(widths: list[int], room: int) -> list[int]:
@@ -129,7 +134,9 @@ def _html(data: ReportData, layout: _Layout, title: str, generated_at: datetime,
     part = pages is not None
     pages = pages if pages is not None else range(len(layout.pages))
     return _env().get_template("report.html.j2").render(
-        title=title, parameters=data.parameters, generated_at=f"{generated_at:%Y-%m-%d %H:%M} UTC",
+        title=inert(title), parameters={inert(str(k)): inert(str(v))
+                                        for k, v in data.parameters.items()},
+        generated_at=f"{generated_at:%Y-%m-%d %H:%M} UTC",
         header=layout.header, pages=[layout.pages[i] for i in pages],
         row_count=layout.row_count, landscape=layout.landscape, font_pt=FONT_PT,
         line_mm=LINE_MM, intro=not part or pages.start == 0, first_page=pages.start + 1,

@@ -6,6 +6,10 @@ and small in memory; cell formats come from one named style per column type.
 A write-only sheet serialises each row as it is appended, so every formatted column
 reuses one styled cell: only its value changes from row to row, instead of a new cell
 being created and styled for every value.
+
+Text cells are made inert (:mod:`cistrade_core.reports.safe_text`): a text that a
+spreadsheet would take as a formula is written with a leading apostrophe, as a
+string cell, and bidi and control characters are replaced.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from cistrade_core.reports.data import Kind, ReportData
+from cistrade_core.reports.safe_text import spreadsheet_text
 
 _FORMATS = {
     Kind.INT: "#,##0",
@@ -34,6 +39,8 @@ def _cell_value(value: object, kind: Kind) -> object:
         return float(value) if kind is Kind.DECIMAL else value
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.replace(tzinfo=None)
+    if isinstance(value, str):
+        return spreadsheet_text(value)
     return value
 
 
@@ -74,7 +81,7 @@ def write_xlsx(data: ReportData, path: Path, title: str, generated_at: datetime)
         cell.style = header_style.name
         return cell
 
-    ws.append([header_cell(c.label) for c in data.columns])
+    ws.append([header_cell(spreadsheet_text(c.label)) for c in data.columns])
     kinds = [c.kind for c in data.columns]
     styled: list[WriteOnlyCell | None] = []
     for style in column_styles:
@@ -97,9 +104,9 @@ def write_xlsx(data: ReportData, path: Path, title: str, generated_at: datetime)
     params.column_dimensions["A"].width = 18
     params.column_dimensions["B"].width = 40
     params.append([header_cell("Parameter"), header_cell("Value")])
-    params.append(["report", title])
+    params.append(["report", spreadsheet_text(title)])
     for key, value in data.parameters.items():
-        params.append([key, str(value)])
+        params.append([spreadsheet_text(str(key)), spreadsheet_text(str(value))])
     params.append(["rows", len(data.rows)])
     stamp = WriteOnlyCell(params, generated_at.replace(tzinfo=None))
     stamp.number_format = "yyyy-mm-dd hh:mm:ss"

@@ -7,17 +7,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cistrade_core import jsonutil
+from cistrade_core import jsonutil, text_rules
 from cistrade_core.acl.authz import actor_login, require
 from cistrade_core.acl.model import Access, Resource, Session
 from cistrade_core.audit import AuditedRunner, Done, Operation
 from cistrade_core.clock import Clock, utcnow
 from cistrade_core.errors import InvalidState, NotFound, ValidationError
+from cistrade_core.text_rules import check_text
 from cistrade_core.udf.types import DataType, canonical
-from cistrade_core.warehouse import Transaction, Warehouse
+from cistrade_core.warehouse import SCHEMA, Transaction, Warehouse
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
-TABLE = "gmp_cis.cis_udf_master"
+TABLE = f"{SCHEMA}.cis_udf_master"
+MAX_ALLOWED = 500
 
 
 @dataclass(frozen=True)
@@ -123,17 +125,25 @@ class UdfRegistry:
                        allowed_values: Sequence[str], mandatory: bool,
                        default: str | None) -> UdfField:
         problems = []
-        if not NAME_RE.match(name or ""):
+        if not NAME_RE.fullmatch(name or ""):
             problems.append("a UDF name is lower-case letters, digits and '_', starting with "
                             "a letter, at most 64 characters")
-        label = (label or "").strip()
-        if not label:
-            problems.append("a UDF needs a label")
+        try:
+            label = check_text("UDF label", label, text_rules.NAME)
+        except ValueError as exc:
+            problems.append(str(exc))
         try:
             dtype = data_type if isinstance(data_type, DataType) else DataType.parse(data_type)
         except ValueError as exc:
             raise ValidationError([*problems, str(exc)]) from None
         allowed = tuple(dict.fromkeys(v.strip() for v in allowed_values if v.strip()))
+        for value in allowed:
+            problem = text_rules.text_problem("an allowed value", value,
+                                              text_rules.UDF_ENUM_VALUE)
+            if problem:
+                problems.append(problem)
+        if len(allowed) > MAX_ALLOWED:
+            problems.append(f"an enumeration has at most {MAX_ALLOWED} allowed values")
         if dtype is DataType.ENUM and not allowed:
             problems.append("an enumeration needs its allowed values")
         if dtype is not DataType.ENUM and allowed:

@@ -1,4 +1,11 @@
-"""Warehouse engines behind one interface."""
+"""Warehouse engines behind one interface.
+
+The warehouse knows tables, not what is in them: partitioned tables loaded a
+partition at a time (:mod:`~cistrade_core.warehouse.partitioned`) and the
+transactional tables written by units of work (:mod:`~cistrade_core.warehouse.tables`).
+Engines: DuckDB (``duckdb_backend``), Hive (``hive_backend``, with ``hive_config``,
+``hive_files`` and ``hive_results``) and Impala (``impala_backend``, Kudu writes).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ from typing import Any
 
 from cistrade_core.config import Settings, get_settings
 from cistrade_core.warehouse.base import Transaction, Warehouse, WriteConflict
-from cistrade_core.warehouse.records import LoadRecord, LoadStatus
+from cistrade_core.warehouse.ddl import SCHEMA
 
 ENGINES = ("duckdb", "hive", "impala")
 
@@ -28,17 +35,17 @@ def get_warehouse(settings: Settings | None = None,
 
         return DuckDBWarehouse(settings.warehouse_path)
     if engine in ("hive", "impala"):
-        from cistrade_core.warehouse.hive_backend import (
-            GmpDataLayout,
-            HiveServer2Config,
-            HiveWarehouse,
-            ImpalaConfig,
-            ImpalaWarehouse,
-        )
+        from cistrade_core.warehouse.hive_files import DataLayout
 
-        layout = GmpDataLayout.from_env(settings)
+        layout = DataLayout.from_env(settings)
         if engine == "hive":
+            from cistrade_core.warehouse.hive_backend import HiveWarehouse
+            from cistrade_core.warehouse.hive_config import HiveServer2Config
+
             return HiveWarehouse(connect or HiveServer2Config.from_env().connect, layout)
+        from cistrade_core.warehouse.hive_config import ImpalaConfig
+        from cistrade_core.warehouse.impala_backend import ImpalaWarehouse
+
         return ImpalaWarehouse(connect or ImpalaConfig.from_env().connect, layout)
     raise ValueError(
         f"unknown warehouse engine {engine!r} (CISTRADE_WAREHOUSE); known: {', '.join(ENGINES)}"
@@ -46,6 +53,5 @@ def get_warehouse(settings: Settings | None = None,
 
 
 __all__ = [
-    "ENGINES", "LoadRecord", "LoadStatus", "Transaction", "Warehouse", "WriteConflict",
-    "get_warehouse",
+    "ENGINES", "SCHEMA", "Transaction", "Warehouse", "WriteConflict", "get_warehouse",
 ]

@@ -13,16 +13,18 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from cistrade_core.feeds import Feed
-from cistrade_core.warehouse.records import LoadRecord, LoadStatus
+from cistrade_core.errors import CoreError
+from cistrade_core.warehouse.partitioned import Append, PartitionedTable
 from cistrade_core.warehouse.tables import table_spec, where_sql
 
 if TYPE_CHECKING:  # pyarrow is imported by the engines that move data, not by every command
     import pyarrow as pa
 
 
-class WriteConflict(Exception):
+class WriteConflict(CoreError):
     """A concurrent transaction changed the same rows first; this one was rolled back."""
+
+    outcome = "CONFLICT"
 
 
 Rows = Sequence[Mapping[str, Any]]
@@ -148,7 +150,7 @@ class SqlRowOperations(Transaction):
 
 
 class Warehouse(ABC):
-    """Storage for the GMP tables, load history, alerts and the core tables."""
+    """Storage for partitioned tables (loaded a partition at a time) and transactional tables."""
 
     engine: str = "abstract"
 
@@ -198,116 +200,44 @@ class Warehouse(ABC):
         with self.transaction() as tx:
             return tx.update(table, changes, where)
 
-    # -- GMP reference data ---------------------------------------------------------------
+    # -- partitioned tables ---------------------------------------------------------------
     @abstractmethod
-    def ensure_gmp_schema(self) -> None:
-        """Create the GMP tables, views, load history and alert log if missing."""
+    def existing_tables(self) -> set[str]:
+        """Names of the tables and views in the schema (unqualified, lower case)."""
 
     @abstractmethod
-    def replace_feed_day(self, feed: Feed, business_date: date, data: pa.Table,
-                         record: LoadRecord) -> int:
-        """Replace ``business_date``'s rows of ``feed`` with ``data`` and record the load.
+    def ensure_tables(self, scripts: Sequence[str], expected: set[str],
+                      partitioned: Sequence[PartitionedTable] = ()) -> None:
+        """Run the engine's ``sql/<engine>/<script>`` files unless ``expected`` all exist.
 
-        ``data`` holds the feed's columns as text, exactly as validated. All or
-        nothing: on any error the previous rows stay. Returns the rows written.
+        ``partitioned`` names the partitioned tables the scripts create, for
+        engines that keep their files themselves.
+        """
+
+    def append(self, table: str, row: Mapping[str, Any]) -> None:
+        """Append one row to a table outside the transactional set (a load history)."""
+        self.execute(*Append(table, row).sql())
+
+    @abstractmethod
+    def replace_partition(self, table: PartitionedTable, value: date, data: pa.Table,
+                          record: Append | None = None) -> int:
+        """Replace the partition ``value`` of ``table`` with ``data``; append ``record``.
+
+        ``data`` holds ``table``'s columns as text, in order. The partition and the
+        record are written in one unit of work: on any error the previous rows
+        stay and no record is written. Returns the rows written. On engines whose
+        readers see a partition only once it is published, a new partition stays
+        invisible until :meth:`publish_partition`.
         """
 
     @abstractmethod
-    def refresh_feed_day(self, feed: Feed, business_date: date) -> str:
-        """Make a loaded day visible to readers; return what was done."""
-
-    def record_load(self, record: LoadRecord) -> None:
-        """Append a load-history row (for rejected and held feeds)."""
-        self.execute(INSERT_LOAD_HISTORY, load_record_params(record))
-
-    def last_loaded(self, feed: str, on_or_before: date) -> LoadRecord | None:
-        """The latest loaded day of ``feed`` at or before ``on_or_before``."""
-        rows = self.query(
-            "SELECT * FROM gmp_cis.gmp_load_history WHERE feed = ? AND status = 'loaded' "
-            "AND business_date <= ? ORDER BY business_date DESC, recorded_at DESC LIMIT 1",
-            [feed, on_or_before],
-        )
-        return _to_record(rows[0]) if rows else None
-
-    def load_history(self, start: date | None = None, end: date | None = None,
-                     feed: str | None = None) -> list[LoadRecord]:
-        sql = "SELECT * FROM gmp_cis.gmp_load_history WHERE 1 = 1"
-        params: list[Any] = []
-        if start:
-            sql += " AND business_date >= ?"
-            params.append(start)
-        if end:
-            sql += " AND business_date <= ?"
-            params.append(end)
-        if feed:
-            sql += " AND feed = ?"
-            params.append(feed)
-        sql += " ORDER BY recorded_at, business_date, feed"
-        return [_to_record(r) for r in self.query(sql, params)]
-
-    def record_alert(self, kind: str, feed: str, business_date: date, subject: str,
-                     recipients: Sequence[str], sent: bool, error: str | None) -> None:
-        self.execute(
-            "INSERT INTO gmp_cis.gmp_alert_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [kind, feed, business_date, subject, ", ".join(recipients), sent, error,
-             utcnow_naive()],
-        )
-
-    def alerts(self, business_date: date | None = None, feed: str | None = None,
-               kind: str | None = None) -> list[dict[str, Any]]:
-        sql = "SELECT * FROM gmp_cis.gmp_alert_log WHERE 1 = 1"
-        params: list[Any] = []
-        for column, value in (("business_date", business_date), ("feed", feed), ("kind", kind)):
-            if value is not None:
-                sql += f" AND {column} = ?"
-                params.append(value)
-        return self.query(sql + " ORDER BY raised_at", params)
-
-    def current_rows(self, feed: Feed) -> int:
-        return self.query(f"SELECT count(*) AS n FROM gmp_cis.{feed.current_view}")[0]["n"]
+    def publish_partition(self, table: PartitionedTable, value: date) -> str:
+        """Make a replaced partition visible to readers; return what was done."""
 
     def close(self) -> None:  # noqa: B027 (optional hook)
         """Release connections."""
 
 
-
-INSERT_LOAD_HISTORY = (
-    "INSERT INTO gmp_cis.gmp_load_history (feed, business_date, extract_timestamp, row_count, "
-    "status, reason, override, recorded_at, released_by, released_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-
-
-def load_record_params(record: LoadRecord) -> list[Any]:
-    ts, released = (_naive(t) for t in (record.extract_timestamp, record.released_at))
-    return [
-        record.feed, record.business_date, ts, record.row_count, str(record.status),
-        record.reason, record.override, record.recorded_at or utcnow_naive(),
-        record.released_by, released,
-    ]
-
-
-def _naive(ts: datetime | None) -> datetime | None:
-    """Timestamps are stored as naive UTC."""
-    return ts.astimezone(UTC).replace(tzinfo=None) if ts is not None and ts.tzinfo else ts
-
-
 def utcnow_naive() -> datetime:
     """Now, as the naive UTC timestamp the warehouse stores."""
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _to_record(row: dict[str, Any]) -> LoadRecord:
-    ts = row["extract_timestamp"]
-    return LoadRecord(
-        feed=row["feed"],
-        business_date=row["business_date"],
-        status=LoadStatus(row["status"]),
-        reason=row["reason"],
-        extract_timestamp=ts.replace(tzinfo=UTC) if ts else None,
-        row_count=row["row_count"],
-        override=row["override"],
-        recorded_at=row["recorded_at"],
-        released_by=row.get("released_by"),
-        released_at=row.get("released_at"),
-    )

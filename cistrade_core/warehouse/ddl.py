@@ -1,8 +1,11 @@
-"""DDL for the GMP tables, rendered from the feed definitions for each engine."""
+"""DuckDB DDL of partitioned tables, and the portable type names of every engine."""
 
 from __future__ import annotations
 
-from cistrade_core.feeds import FEEDS, Feed
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cistrade_core.warehouse.partitioned import PartitionedTable
 
 SCHEMA = "gmp_cis"
 
@@ -17,45 +20,34 @@ def column_type(engine: str, portable: str) -> str:
     return _TYPE_NAMES[engine][portable]
 
 
-def feed_table_ddl(feed: Feed, engine: str = "duckdb") -> str:
-    """``CREATE TABLE`` plus the current-day view for one feed (DuckDB dialect)."""
-    if engine != "duckdb":
-        raise ValueError(f"no feed DDL renderer for engine {engine!r}")
-    last = len(feed.columns) - 1
+def partitioned_table_ddl(table: PartitionedTable) -> str:
+    """``CREATE TABLE`` plus the latest-partition view of one table (DuckDB dialect)."""
+    last = len(table.columns) - 1
     cols = "\n".join(
-        f"    {c.name} {column_type(engine, c.sql_type)}"
+        f"    {c.name} {column_type('duckdb', c.type)}"
         + ("" if c.nullable else " NOT NULL")
         + ("" if i == last else ",")
-        + f"  -- {c.type_label}: {c.description}"
-        for i, c in enumerate(feed.columns)
+        + (f"  -- {c.comment}" if c.comment else "")
+        for i, c in enumerate(table.columns)
     )
+    part = table.partition_column
     return (
-        f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{feed.table} (\n"
-        f"    business_date DATE NOT NULL,\n{cols}\n);\n"
-        f"CREATE OR REPLACE VIEW {SCHEMA}.{feed.current_view} AS\n"
-        f"    SELECT * FROM {SCHEMA}.{feed.table}\n"
-        f"    WHERE business_date = (SELECT max(business_date) FROM {SCHEMA}.{feed.table});\n"
+        f"CREATE TABLE IF NOT EXISTS {table.qualified} (\n"
+        f"    {part} DATE NOT NULL,\n{cols}\n);\n"
+        f"CREATE OR REPLACE VIEW {SCHEMA}.{table.current_view} AS\n"
+        f"    SELECT * FROM {table.qualified}\n"
+        f"    WHERE {part} = (SELECT max({part}) FROM {table.qualified});\n"
     )
 
 
-def render_all(engine: str = "duckdb") -> str:
-    """The DDL of every feed, as kept in ``sql/<engine>/gmp_feed_tables.sql``."""
-    head = (
-        "-- Generated from cistrade_core.feeds.definitions by `cistrade sql render`.\n"
-        "-- Do not edit by hand; tests/warehouse/test_ddl.py checks it is in sync.\n"
-        f"CREATE SCHEMA IF NOT EXISTS {SCHEMA};\n\n"
-    )
-    return head + "\n".join(feed_table_ddl(f, engine) for f in FEEDS.values())
-
-
-def cast_expression(feed: Feed, engine: str = "duckdb") -> str:
+def cast_expression(table: PartitionedTable, engine: str = "duckdb") -> str:
     """``SELECT`` list turning the staged text columns into typed columns."""
     parts = []
-    for c in feed.columns:
-        if c.sql_type == "STRING":
+    for c in table.columns:
+        if c.type == "STRING":
             parts.append(c.name)
-        elif c.sql_type == "TIMESTAMP":
+        elif c.type == "TIMESTAMP":
             parts.append(f"CAST(replace({c.name}, 'Z', '') AS TIMESTAMP) AS {c.name}")
         else:
-            parts.append(f"CAST({c.name} AS {column_type(engine, c.sql_type)}) AS {c.name}")
+            parts.append(f"CAST({c.name} AS {column_type(engine, c.type)}) AS {c.name}")
     return ", ".join(parts)

@@ -7,24 +7,18 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from cistrade_core.config import SQL_DIR
-from cistrade_core.feeds import FEEDS, Feed
-from cistrade_core.warehouse.base import (
-    INSERT_LOAD_HISTORY,
-    SqlRowOperations,
-    Transaction,
-    Warehouse,
-    WriteConflict,
-    load_record_params,
-)
-from cistrade_core.warehouse.ddl import SCHEMA, cast_expression, render_all
-from cistrade_core.warehouse.records import LoadRecord
+from cistrade_core.warehouse.base import SqlRowOperations, Transaction, Warehouse, WriteConflict
+from cistrade_core.warehouse.ddl import SCHEMA, cast_expression
+from cistrade_core.warehouse.partitioned import Append, PartitionedTable
+
+if TYPE_CHECKING:  # the staged Arrow data is built by the load, not by every command
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -144,53 +138,49 @@ class DuckDBWarehouse(Warehouse):
             for name in STORE_DDL:
                 con.execute((SQL_DIR / "duckdb" / name).read_text())
 
-    def ensure_gmp_schema(self) -> None:
+    def existing_tables(self) -> set[str]:
         with self.connect() as con:
-            con.execute(render_all("duckdb"))
-            con.execute((SQL_DIR / "duckdb" / "gmp_control_tables.sql").read_text())
+            return {r[0].lower() for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = ?",
+                [SCHEMA]).fetchall()}
 
-    def replace_feed_day(self, feed: Feed, business_date: date, data: pa.Table,
-                         record: LoadRecord) -> int:
-        if data.column_names != feed.column_names:
-            raise ValueError(
-                f"{feed.name}: staged columns {data.column_names} differ from {feed.column_names}"
-            )
+    def ensure_tables(self, scripts: Sequence[str], expected: set[str],
+                      partitioned: Sequence[PartitionedTable] = ()) -> None:
+        if expected and expected <= self.existing_tables():
+            return
         with self.connect() as con:
-            con.register("staged_feed", data)
+            for name in scripts:
+                con.execute((SQL_DIR / "duckdb" / name).read_text())
+
+    def replace_partition(self, table: PartitionedTable, value: date, data: pa.Table,
+                          record: Append | None = None) -> int:
+        if data.column_names != table.column_names:
+            raise ValueError(f"{table.title}: staged columns {data.column_names} differ from "
+                             f"{table.column_names}")
+        part = table.partition_column
+        with self.connect() as con:
+            con.register("staged_partition", data)
             con.begin()
             try:
-                con.execute(f"DELETE FROM {SCHEMA}.{feed.table} WHERE business_date = ?",
-                            [business_date])
+                con.execute(f"DELETE FROM {table.qualified} WHERE {part} = ?", [value])
                 con.execute(
-                    f"INSERT INTO {SCHEMA}.{feed.table} SELECT CAST(? AS DATE) AS business_date, "
-                    f"{cast_expression(feed)} FROM staged_feed",
-                    [business_date],
+                    f"INSERT INTO {table.qualified} SELECT CAST(? AS DATE) AS {part}, "
+                    f"{cast_expression(table)} FROM staged_partition",
+                    [value],
                 )
                 written = con.execute(
-                    f"SELECT count(*) FROM {SCHEMA}.{feed.table} WHERE business_date = ?",
-                    [business_date],
+                    f"SELECT count(*) FROM {table.qualified} WHERE {part} = ?", [value],
                 ).fetchone()[0]
-                con.execute(INSERT_LOAD_HISTORY, load_record_params(record))
+                if record is not None:
+                    con.execute(*record.sql())
             except BaseException:
                 con.rollback()
                 raise
             con.commit()
-            con.unregister("staged_feed")
+            con.unregister("staged_partition")
         return written
 
-    def refresh_feed_day(self, feed: Feed, business_date: date) -> str:
-        # DuckDB tables are native and the current-day views are evaluated on
-        # read, so a committed load is visible at once: nothing to refresh.
-        return f"duckdb: {SCHEMA}.{feed.table} {business_date} visible on commit"
-
-    def table_counts(self) -> dict[str, dict[str, int]]:
-        """Rows per feed table: all days kept and the current day."""
-        out = {}
-        with self.connect() as con:
-            for feed in FEEDS.values():
-                total = con.execute(f"SELECT count(*) FROM {SCHEMA}.{feed.table}").fetchone()[0]
-                current = con.execute(
-                    f"SELECT count(*) FROM {SCHEMA}.{feed.current_view}"
-                ).fetchone()[0]
-                out[feed.name] = {"all_days": total, "current": current}
-        return out
+    def publish_partition(self, table: PartitionedTable, value: date) -> str:
+        # DuckDB tables are native and the current-partition views are evaluated on
+        # read, so a committed load is visible at once: nothing to publish.
+        return f"duckdb: {table.qualified} {value} visible on commit"

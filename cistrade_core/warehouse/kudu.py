@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cistrade_core.config import SQL_DIR
+from cistrade_core.errors import CoreError
 from cistrade_core.warehouse.pool import ConnectionPool
 from cistrade_core.warehouse.sqltext import (
     IMPALA,
@@ -40,7 +41,7 @@ ADD_YEAR = SQL_DIR / "impala" / "kudu_add_year.sql"
 VERBS = ("UPSERT", "INSERT")
 
 
-class KuduDdlError(ValueError):
+class KuduDdlError(CoreError, ValueError):
     """The Kudu DDL file does not have the expected shape."""
 
 

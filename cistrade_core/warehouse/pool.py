@@ -18,6 +18,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
+from cistrade_core.errors import CoreError
 from cistrade_core.monitoring import pool_metrics
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 Connect = Callable[[], Any]
 
 
-class PoolTimeout(RuntimeError):
+class PoolTimeout(CoreError, RuntimeError):
     """No connection became free in time."""
 
 

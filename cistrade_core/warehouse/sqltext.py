@@ -28,12 +28,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from cistrade_core.errors import CoreError
+
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-class SqlTextError(ValueError):
+class SqlTextError(CoreError, ValueError):
     """A statement or script that cannot be bound or split safely."""
 
 

@@ -19,9 +19,12 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from cistrade_core.config import local_timezone
+from cistrade_core.recipients import parse_recipients
+
 SMTP_CONN_ID = "smtp_default"
 ALERT_RECIPIENTS_VARIABLE = "cistrade_alert_recipients"
-DEFAULT_TIMEZONE = os.environ.get("CISTRADE_TIMEZONE", "Europe/London")
+DEFAULT_TIMEZONE = local_timezone()
 
 
 def _flag(value: Any) -> bool:
@@ -62,7 +65,8 @@ def settings_from_airflow(smtp_conn_id: str = SMTP_CONN_ID):
     if recipients:
         settings = replace(
             settings,
-            alert_recipients=tuple(r.strip() for r in recipients.split(",") if r.strip()),
+            alert_recipients=parse_recipients(
+                recipients, source=f"Variable {ALERT_RECIPIENTS_VARIABLE}"),
         )
     return settings
 

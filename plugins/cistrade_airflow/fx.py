@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from cistrade_airflow import settings_from_airflow
+from cistrade_core.recipients import parse_recipients
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,8 @@ def fx_settings():
     settings = settings_from_airflow()
     recipients = Variable.get(MARKET_DATA_RECIPIENTS_VARIABLE, default=None)
     if recipients:
-        settings = replace(settings, market_data_recipients=tuple(
-            r.strip() for r in recipients.split(",") if r.strip()))
+        settings = replace(settings, market_data_recipients=parse_recipients(
+            recipients, source=f"Variable {MARKET_DATA_RECIPIENTS_VARIABLE}"))
     return settings, FxSettings.from_env()
 
 

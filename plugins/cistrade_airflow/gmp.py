@@ -24,11 +24,17 @@ def business_date(params: Mapping[str, Any] | None, logical_date: datetime) -> d
     return business_date_for_run(logical_date, DEFAULT_TIMEZONE)
 
 
-def gmp_load_from_airflow():
-    """A :class:`cistrade_core.gmp.pipeline.GmpLoad` with settings and warehouse from Airflow."""
+def gmp_load_from_airflow(run_id: str | None = None):
+    """A :class:`cistrade_core.gmp.pipeline.GmpLoad` with settings and warehouse from Airflow.
+
+    ``run_id`` (the DAG run's) gives the run's tasks one staging folder; a step waits
+    up to ``CISTRADE_GMP_LOCK_WAIT`` seconds for another run of the same day.
+    """
     from cistrade_airflow import settings_from_airflow
     from cistrade_airflow.warehouse import warehouse_from_airflow
+    from cistrade_core.gmp.day_lock import task_wait
     from cistrade_core.gmp.pipeline import GmpLoad
 
     settings = settings_from_airflow()
-    return GmpLoad(settings, warehouse_from_airflow(settings))
+    return GmpLoad(settings, warehouse_from_airflow(settings), run_id=run_id,
+                   lock_wait=task_wait())

@@ -43,7 +43,7 @@ class HeldFeedReview(HITLOperator):
         from cistrade_airflow.gmp import gmp_load_from_airflow
 
         day = self._day(context)
-        held = gmp_load_from_airflow().held(self.feed, day)
+        held = gmp_load_from_airflow(context["run_id"]).held(self.feed, day)
         if held is None:
             self.log.info("%s %s is not held: nothing to review", self.feed, day)
             return None
@@ -57,7 +57,7 @@ class HeldFeedReview(HITLOperator):
         from cistrade_airflow.gmp import gmp_load_from_airflow
 
         day = self._day(context)
-        gmp = gmp_load_from_airflow()
+        gmp = gmp_load_from_airflow(context["run_id"])
         if event.get("error_type") == "timeout":
             gmp.review_timed_out(self.feed, day, str(self.response_timeout))
         result = super().execute_complete(context, event)  # raises on a timeout or an error

@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_user (
     user_login    VARCHAR   NOT NULL UNIQUE,
     user_name     VARCHAR   NOT NULL,
     user_email    VARCHAR   NOT NULL,
-    password_hash VARCHAR   NOT NULL,    -- scrypt$N$r$p$salt$hash, never the password
+    password_hash VARCHAR   NOT NULL,    -- Argon2id PHC string (older: scrypt$...), never the password
     enabled       BOOLEAN   NOT NULL,
     created_at    TIMESTAMP NOT NULL,
     created_by    VARCHAR   NOT NULL,
@@ -52,6 +52,14 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_session (
     created_at   TIMESTAMP NOT NULL,
     expires_at   TIMESTAMP NOT NULL,
     revoked_at   TIMESTAMP
+);
+
+-- Failed logins per key (login:<login>, client:<address>): back-off and lockout
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_login_throttle (
+    throttle_key    VARCHAR   PRIMARY KEY,
+    failures        INTEGER   NOT NULL,
+    last_failure_at TIMESTAMP NOT NULL,
+    locked_until    TIMESTAMP
 );
 
 -- User-defined fields ----------------------------------------------------------------------

@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_user (
     user_login    STRING    NOT NULL COMMENT 'unique; enforced by the library',
     user_name     STRING    NOT NULL,
     user_email    STRING    NOT NULL,
-    password_hash STRING    NOT NULL COMMENT 'scrypt hash, never the password',
+    password_hash STRING    NOT NULL COMMENT 'Argon2id (older: scrypt) hash, never the password',
     enabled       BOOLEAN   NOT NULL,
     created_at    TIMESTAMP NOT NULL,
     created_by    STRING    NOT NULL,
@@ -232,6 +232,17 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_session (
     PRIMARY KEY (session_id)
 )
 PARTITION BY HASH (session_id) PARTITIONS 2
+STORED AS KUDU;
+
+-- Failed logins per key (login:<login>, client:<address>): back-off and lockout -----------
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_login_throttle (
+    throttle_key    STRING    NOT NULL COMMENT 'login:<login> or client:<address>',
+    failures        INT       NOT NULL,
+    last_failure_at TIMESTAMP NOT NULL,
+    locked_until    TIMESTAMP,
+    PRIMARY KEY (throttle_key)
+)
+PARTITION BY HASH (throttle_key) PARTITIONS 2
 STORED AS KUDU;
 
 -- Mail outbox: every outgoing mail (alerts, workflow mail, reports), sent from here -------

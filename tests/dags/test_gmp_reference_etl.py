@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from cistrade_core.feeds import FEEDS, get_feed
+from cistrade_core.gmp.store import GmpStore
 from cistrade_dev.gmp_samples import generate_drop
 from cistrade_dev.smtp_server import read_outbox
 from tests.gmp.conftest import DAY, PREVIOUS_DAY, SCALE
@@ -53,7 +54,7 @@ def test_a_faulty_feed_is_rejected_while_the_others_load(gmp_dag, settings, ware
     current = warehouse.query(
         "SELECT DISTINCT business_date FROM gmp_cis.gmp_cis_sta_dly_counterparty_current")
     assert current == [{"business_date": PREVIOUS_DAY}]
-    history = {(r.feed, r.status) for r in warehouse.load_history(DAY, DAY)}
+    history = {(r.feed, r.status) for r in GmpStore(warehouse).load_history(DAY, DAY)}
     assert history == {("currency", "loaded"), ("country", "loaded"), ("calendar", "loaded"),
                        ("counterparty", "rejected")}
 
@@ -74,14 +75,14 @@ def test_a_good_day_loads_through_airflow_and_rerunning_it_is_idempotent(gmp_dag
     generate_drop(DAY, settings.landing_dir, scale=SCALE)
     run = gmp_dag.test(logical_date=RUN_AT)
     assert str(run.state) == "success", task_states(run)
-    counts = warehouse.table_counts()
+    counts = GmpStore(warehouse).table_counts()
     for feed in FEEDS:
         lines = (settings.landing_dir / get_feed(feed).data_file_name(DAY)).read_text()
         assert counts[feed]["current"] == lines.count("\n") - 1
 
     rerun = gmp_dag.test(logical_date=RUN_AT, run_conf={"business_date": DAY.isoformat()})
     assert str(rerun.state) == "success"
-    assert warehouse.table_counts() == counts
+    assert GmpStore(warehouse).table_counts() == counts
     assert read_outbox(smtp_server.outbox) == []
 
 

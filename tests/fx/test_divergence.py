@@ -5,8 +5,7 @@ from decimal import Decimal
 
 from cistrade_core.fx.divergence import check_divergence, find_divergences
 from cistrade_core.fx.load import run_load
-
-from .conftest import alert_mails, recorded_alerts
+from tests.fx_fixtures import alert_mails, recorded_alerts
 
 
 def load(provider, store, mail_settings, fx_settings, endpoints):

@@ -14,8 +14,7 @@ from cistrade_core.fx.load import FxLoader, run_load
 from cistrade_core.fx.models import utcnow
 from cistrade_core.fx.pairs import BLOOMBERG_PAIRS, REUTERS_PAIRS
 from cistrade_dev.smtp_server import free_port
-
-from .conftest import KEYS, alert_mails, recorded_alerts
+from tests.fx_fixtures import KEYS, alert_mails, recorded_alerts
 
 UNCOVERED = tuple(p for p in BLOOMBERG_PAIRS if p not in REUTERS_PAIRS)
 
@@ -212,7 +211,7 @@ def test_reuters_run_is_the_backup_feed_without_fallback(sim, store, load, smtp_
 
 
 def test_missing_reference_currency_rejects_only_its_pairs(sim, store, load, currencies):
-    from .conftest import seed_currency_table
+    from tests.fx_fixtures import seed_currency_table
 
     seed_currency_table(currencies, [c for c in ("USD", "EUR", "JPY", "GBP", "KWD")],
                         inactive=["KWD"])

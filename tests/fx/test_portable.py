@@ -16,11 +16,12 @@ from cistrade_core.fx.divergence import find_divergences
 from cistrade_core.fx.refdata import SEEDED_REASON, currency_count, seed_currencies
 from cistrade_core.fx.store import PREFERENCE, FxStore
 from cistrade_core.fx.validation import Check, Failure
+from cistrade_core.gmp.store import GmpStore
 from cistrade_core.notify import Notifier
 from cistrade_dev.smtp_server import free_port
+from tests.fx_fixtures import recorded_alerts
 from tests.kudu_on_duckdb import KuduOnDuckDB, check_portable
 
-from .conftest import recorded_alerts
 from .test_store import T0, rate, save
 
 
@@ -102,7 +103,7 @@ def test_currencies_are_seeded_through_the_feed_load(warehouse):
     rows = {r["currency_code"]: r for r in deferred.query(
         "SELECT * FROM gmp_cis.gmp_cis_sta_dly_currency_current")}
     assert set(rows) == {"EUR", "GBP"} and rows["EUR"]["numeric_code"] == "978"
-    [record] = deferred.load_history(feed="currency")[-1:]
+    [record] = GmpStore(deferred).load_history(feed="currency")[-1:]
     assert (record.business_date, record.row_count, record.reason) == (day, 2, SEEDED_REASON)
     assert record.extract_timestamp is None  # no extract: later GMP loads are not judged by it
     with pytest.raises(ValueError, match="not ISO 4217"):

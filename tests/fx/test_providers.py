@@ -20,8 +20,7 @@ from cistrade_core.fx.providers import (
     make_client,
     parse_retry_after,
 )
-
-from .conftest import FAST_RETRY, KEYS
+from tests.fx_fixtures import FAST_RETRY, KEYS
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from cistrade_core.fx.health import FeedHealth, LoadRun
 from cistrade_core.fx.models import FxRate
 from cistrade_core.fx.validation import Check, Failure
 from cistrade_core.notify import Notifier
-
-from .conftest import recorded_alerts
+from tests.fx_fixtures import recorded_alerts
 
 T0 = datetime(2025, 3, 14, 10, 0, tzinfo=UTC)
 

@@ -26,7 +26,8 @@ def test_reads_a_good_control_file(tmp_path):
     ("feed|business_date|row_count|extract_timestamp\ncurrency|20261126|1|2026-11-28T02:00:00Z",
      "business_date must be 20261127"),
     ("feed|business_date|row_count|extract_timestamp\ncurrency|20261127|ten|2026-11-28T02:00:00Z",
-     "line 2, column row_count: row_count must be a whole number (value 'ten')"),
+     "line 2, column row_count: row_count must be a whole number of 1 to 18 ASCII digits "
+     "(value 'ten')"),
     ("feed|business_date|row_count|extract_timestamp\ncurrency|20261127|1|28/11/2026 02:00",
      "column extract_timestamp: extract_timestamp must be ISO-8601 UTC"),
     ("feed|business_date|row_count|extract_timestamp\ncurrency|20261127|1|2026-11-28T02:00:00+01:00",
@@ -93,10 +94,22 @@ def test_row_count_is_a_non_negative_whole_number(tmp_path):
     for count in ("0", "7", "100000"):
         path = write(tmp_path, fields(row_count=count))
         assert read_control_file(path, "currency", DAY).row_count == int(count)
-    for wrong in ("-1", "+5", " 5", "1.0", "1e3", "", "²", "١٢"):
+    for wrong in ("-1", "+5", " 5", "1.0", "1e3", "", "²", "17²", "١٢", "１７", "9" * 19):
         problem = problem_of(tmp_path, fields(row_count=wrong))
         assert (problem.line, problem.column, problem.value) == (2, "row_count", wrong)
-        assert problem.message == "row_count must be a whole number"
+        assert problem.message == "row_count must be a whole number of 1 to 18 ASCII digits"
+
+
+def test_a_control_file_is_read_only_up_to_4_kib(tmp_path):
+    """A huge count (int() of 10,000 digits raises) or a huge file is refused, bounded."""
+    problem = problem_of(tmp_path, fields(row_count="9" * 3000))
+    assert problem.message.startswith("row_count must be a whole number")
+    assert len(problem.value) <= 83 and len(str(problem)) < 300  # quotes at most 80 characters
+    path = tmp_path / "gmp_cis_sta_dly_currency_20261127.ctl"
+    with path.open("wb") as fh:
+        fh.truncate(2 * 1024**3)  # 2 GB of NULs, sparse
+    with pytest.raises(ControlFileError, match="larger than 4096 bytes"):
+        read_control_file(path, "currency", DAY)
 
 
 def test_extract_timestamp_is_iso8601_utc(tmp_path):

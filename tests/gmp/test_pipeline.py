@@ -12,6 +12,7 @@ from cistrade_core.feeds import FEEDS, get_feed
 from cistrade_core.gmp.outcome import FeedStatus
 from cistrade_core.gmp.pipeline import GmpLoad
 from cistrade_core.gmp.problems import CheckKind
+from cistrade_core.gmp.store import GmpStore
 from cistrade_dev.gmp_samples import FAULTS
 from cistrade_dev.smtp_server import free_port, read_outbox
 from tests.gmp.conftest import DAY, PREVIOUS_DAY
@@ -35,9 +36,9 @@ def test_a_good_day_loads_every_feed(gmp, drop, warehouse, smtp_server):
     assert [(o.feed, o.status) for o in outcomes] == [(f, FeedStatus.LOADED) for f in FEEDS]
     for feed, path in files.items():
         lines = path.read_text().count("\n") - 1
-        assert warehouse.current_rows(get_feed(feed)) == lines
+        assert GmpStore(warehouse).current_rows(get_feed(feed)) == lines
         assert current_day(warehouse, feed) == [DAY]
-    history = warehouse.load_history(DAY, DAY)
+    history = GmpStore(warehouse).load_history(DAY, DAY)
     assert {(r.feed, r.status, r.row_count) for r in history} == {
         (o.feed, "loaded", o.rows) for o in outcomes}
     assert read_outbox(smtp_server.outbox) == []
@@ -129,7 +130,7 @@ def test_each_fault_is_caught_alerted_and_leaves_the_previous_day_current(
     logged = notify.mails(warehouse, topic=f"gmp.{spec.kind}", feed=spec.feed, business_date=DAY)
     assert len(logged) == 1 and logged[0]["status"] == "SENT"
     if expected_status is not FeedStatus.MISSING:
-        [record] = [r for r in warehouse.load_history(DAY, DAY) if r.feed == spec.feed]
+        [record] = [r for r in GmpStore(warehouse).load_history(DAY, DAY) if r.feed == spec.feed]
         assert record.status == str(expected_status)
 
 
@@ -164,7 +165,8 @@ def test_held_feed_is_released_by_the_operator_override(gmp, drop, warehouse, sm
     assert released.status is FeedStatus.LOADED
     assert released.override
     assert current_day(warehouse, "counterparty") == [DAY]
-    statuses = [(r.status, r.override) for r in warehouse.load_history(DAY, DAY, "counterparty")]
+    history = GmpStore(warehouse).load_history(DAY, DAY, "counterparty")
+    statuses = [(r.status, r.override) for r in history]
     assert statuses == [("held", False), ("loaded", True)]
 
 
@@ -221,7 +223,7 @@ def test_a_held_feed_is_not_loaded_without_the_override(gmp, drop, warehouse):
     [again] = gmp.run_day(DAY, feeds=["counterparty"])  # a re-run without the override
     assert again.status is FeedStatus.HELD
     assert current_day(warehouse, "counterparty") == [PREVIOUS_DAY]
-    assert [r.status for r in warehouse.load_history(DAY, DAY, "counterparty")] == [
+    assert [r.status for r in GmpStore(warehouse).load_history(DAY, DAY, "counterparty")] == [
         "held", "held"]
 
 
@@ -243,7 +245,7 @@ def test_a_load_that_fails_half_way_leaves_nothing_partial(gmp, drop, warehouse)
         gmp.load("currency", DAY)
     assert snapshot(warehouse, "currency") == before
     assert current_day(warehouse, "currency") == [PREVIOUS_DAY]
-    assert warehouse.load_history(DAY, DAY, "currency") == []
+    assert GmpStore(warehouse).load_history(DAY, DAY, "currency") == []
 
 
 def test_utc_written_as_plus_zero_loads_the_same_tables_as_z(gmp, drop, warehouse, settings):

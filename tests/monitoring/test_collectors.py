@@ -13,9 +13,9 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from cistrade_core.clock import utcnow
+from cistrade_core.gmp.store import GmpStore, LoadRecord, LoadStatus
 from cistrade_core.monitoring.gmp_metrics import load_deadline, reason_kind
 from cistrade_core.monitoring.scrape import ReadOnlyWarehouse, WarehouseCollector
-from cistrade_core.warehouse import LoadRecord, LoadStatus
 
 D1, D2 = date(2026, 11, 26), date(2026, 11, 27)
 
@@ -38,7 +38,7 @@ def store(warehouse):
 
 def test_gmp_family_from_the_load_history(store, settings):
     def rec(feed, day, status, rows, reason="loaded", minute=0):
-        store.record_load(LoadRecord(feed, day, LoadStatus(status), reason, None, rows,
+        GmpStore(store).record_load(LoadRecord(feed, day, LoadStatus(status), reason, None, rows,
                                      recorded_at=datetime(2026, 11, 28, 3, minute)))
 
     rec("currency", D1, "loaded", 100)

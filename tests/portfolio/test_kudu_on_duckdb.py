@@ -15,37 +15,49 @@ from datetime import datetime, timedelta
 import pytest
 
 from cistrade_core.warehouse import WriteConflict
-from tests.acl.test_acl_sessions import (  # noqa: F401 (collected again on KuduOnDuckDB)
+from tests.acl.test_revocation import (  # noqa: F401 (collected again on KuduOnDuckDB)
+    admin,
+    pending,
+    test_disabling_a_user_invalidates_their_sessions,
+    test_removing_a_member_refuses_the_live_session_at_once,
+    test_revoking_a_grant_refuses_every_member_at_once,
+)
+from tests.acl.test_sessions import (  # noqa: F401
+    test_a_new_grant_applies_to_live_sessions_at_once,
     test_changing_a_password_ends_sessions,
     test_disabled_user_cannot_log_in_and_loses_open_sessions,
-    test_grants_take_effect_at_the_next_login,
     test_group_hierarchy_cycles_are_refused,
     test_resume_by_token_and_logout,
 )
-from tests.audit.test_audit_log import (  # noqa: F401
+from tests.acl.test_throttle import (  # noqa: F401
+    sessions,
+    test_back_off_doubles_up_to_the_maximum,
+    test_lockout_after_n_failures_refuses_even_the_right_password,
+)
+from tests.audit.test_log import (  # noqa: F401
     test_every_operation_leaves_exactly_one_audit_row,
 )
 from tests.kudu_on_duckdb import KuduOnDuckDB, RawSqlWrite
-from tests.notify.test_notify_mail import (  # noqa: F401
+from tests.notify.test_mail import (  # noqa: F401
     test_a_failed_send_keeps_the_step_and_is_retried,
     test_a_lost_claim_is_queued_again_and_sent_once,
     test_approval_and_rejection_mail_the_makers,
     test_no_checker_to_mail_raises_a_system_alert,
     test_queued_mail_survives_until_dispatched,
 )
-from tests.portfolio.test_portfolio_race import (  # noqa: F401
+from tests.portfolio.test_race import (  # noqa: F401
     test_concurrent_approvals_exactly_one_succeeds,
 )
-from tests.portfolio.test_portfolio_reminders import (  # noqa: F401
+from tests.portfolio.test_reminders import (  # noqa: F401
     test_overdue_changes_are_reminded_once_per_run_key,
 )
-from tests.portfolio.test_portfolio_workflow import (  # noqa: F401
+from tests.portfolio.test_workflow import (  # noqa: F401
     test_an_edit_of_an_active_portfolio_waits_while_pending,
     test_code_rules_and_uniqueness,
     test_stale_version_is_a_conflict,
     test_whole_workflow,
 )
-from tests.udf.test_udf_validation import (  # noqa: F401
+from tests.udf.test_validation import (  # noqa: F401
     test_definitions_are_checked,
     test_portfolio_udf_values_are_validated_on_save,
     test_udf_changes_of_an_active_portfolio_go_through_approval,

@@ -117,7 +117,7 @@ def test_fx_snapshot_report_lists_current_rates(settings, warehouse, smtp_server
     from decimal import Decimal
 
     from cistrade_core.fx.store import FxStore
-    from tests.fx.conftest import seed_currency_table
+    from tests.fx_fixtures import seed_currency_table
 
     seed_currency_table(warehouse)
     store = FxStore(warehouse)

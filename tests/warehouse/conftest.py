@@ -71,11 +71,12 @@ def hive_connection(hive_env: HiveEnv, settings):
 
 @pytest.fixture
 def hive_warehouse(hive_env: HiveEnv, settings):
+    from cistrade_core.gmp.store import GmpStore
     from cistrade_core.warehouse import get_warehouse
 
     wh = get_warehouse(settings)
     began = time.monotonic()
-    wh.ensure_gmp_schema()
+    GmpStore(wh).ensure_schema()
     wh.schema_seconds = time.monotonic() - began
     yield wh
     wh.close()

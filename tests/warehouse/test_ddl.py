@@ -1,10 +1,11 @@
 from cistrade_core.config import SQL_DIR
 from cistrade_core.feeds import FEEDS
-from cistrade_core.warehouse.ddl import render_all
+from cistrade_core.gmp.tables import render_feed_tables
 
 
 def test_checked_in_feed_ddl_matches_the_definitions():
-    assert (SQL_DIR / "duckdb" / "gmp_feed_tables.sql").read_text() == render_all("duckdb"), \
+    rendered = render_feed_tables("duckdb")
+    assert (SQL_DIR / "duckdb" / "gmp_feed_tables.sql").read_text() == rendered, \
         "run `cistrade sql render` after changing cistrade_core/feeds"
 
 

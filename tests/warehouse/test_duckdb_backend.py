@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from cistrade_core.feeds import get_feed
-from cistrade_core.warehouse import LoadRecord, LoadStatus
+from cistrade_core.gmp.store import GmpStore, LoadRecord, LoadStatus
 from cistrade_core.warehouse.duckdb_backend import DuckDBWarehouse
 
 CURRENCY = get_feed("currency")
@@ -31,20 +31,21 @@ def record(n: int) -> LoadRecord:
 
 
 def test_replacing_a_day_is_all_or_nothing(warehouse):
-    assert warehouse.replace_feed_day(CURRENCY, DAY, rows("USD", "EUR"), record(2)) == 2
+    assert GmpStore(warehouse).load_day(CURRENCY, DAY, rows("USD", "EUR"), record(2)) == 2
     with pytest.raises(Exception, match="Could not convert string 'two'"):
-        warehouse.replace_feed_day(CURRENCY, DAY, rows("GBP", minor="two"), record(1))
+        GmpStore(warehouse).load_day(CURRENCY, DAY, rows("GBP", minor="two"), record(1))
     kept = warehouse.query("SELECT currency_code FROM gmp_cis.gmp_cis_sta_dly_currency "
                            "WHERE business_date = ? ORDER BY 1", [DAY])
     assert [r["currency_code"] for r in kept] == ["EUR", "USD"]
-    assert len(warehouse.load_history(DAY, DAY)) == 1  # the failed load left no history row
+    # the failed load left no history row
+    assert len(GmpStore(warehouse).load_history(DAY, DAY)) == 1
 
 
 def test_replacing_a_day_leaves_other_days_alone(warehouse):
     other = date(2026, 11, 26)
-    warehouse.replace_feed_day(CURRENCY, other, rows("CHF"), record(1))
-    warehouse.replace_feed_day(CURRENCY, DAY, rows("USD"), record(1))
-    warehouse.replace_feed_day(CURRENCY, DAY, rows("JPY"), record(1))
+    GmpStore(warehouse).load_day(CURRENCY, other, rows("CHF"), record(1))
+    GmpStore(warehouse).load_day(CURRENCY, DAY, rows("USD"), record(1))
+    GmpStore(warehouse).load_day(CURRENCY, DAY, rows("JPY"), record(1))
     got = warehouse.query("SELECT business_date, currency_code FROM "
                           "gmp_cis.gmp_cis_sta_dly_currency ORDER BY 1")
     assert [(r["business_date"], r["currency_code"]) for r in got] == [(other, "CHF"),
@@ -53,7 +54,7 @@ def test_replacing_a_day_leaves_other_days_alone(warehouse):
 
 def test_a_writer_in_another_process_is_waited_for(settings):
     warehouse = DuckDBWarehouse(settings.warehouse_path, lock_timeout=30)
-    warehouse.ensure_gmp_schema()
+    GmpStore(warehouse).ensure_schema()
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('locked', flush=True);"

@@ -10,8 +10,9 @@ import pytest
 from cistrade_core.feeds import FEEDS
 from cistrade_core.gmp.outcome import FeedStatus
 from cistrade_core.gmp.pipeline import GmpLoad
+from cistrade_core.gmp.store import GmpStore, LoadRecord, LoadStatus
+from cistrade_core.gmp.tables import expected_tables, feed_table
 from cistrade_core.notify import mails
-from cistrade_core.warehouse import LoadRecord, LoadStatus
 from cistrade_core.warehouse.hive_backend import HiveWarehouse
 from cistrade_dev.gmp_samples import generate_drop
 
@@ -33,7 +34,7 @@ def _drop(settings, day: date, fault: str | None = None) -> None:
 
 def test_schema_is_external_partitioned_text_over_the_data_dir(hive_warehouse, hive_env):
     wh = hive_warehouse
-    assert wh.expected_tables() <= wh.existing_tables()
+    assert expected_tables() <= wh.existing_tables()
     feed = FEEDS["currency"]
     info = {r["col_name"].strip(): (r["data_type"] or "").strip()
             for r in wh.query(f"DESCRIBE FORMATTED gmp_cis.{feed.table}") if r["col_name"]}
@@ -43,7 +44,7 @@ def test_schema_is_external_partitioned_text_over_the_data_dir(hive_warehouse, h
     assert "# Partition Information" in info
     # A second call finds everything in place and runs no DDL.
     before = wh.pool.stats.reused + wh.pool.stats.opened
-    wh.ensure_gmp_schema()
+    GmpStore(wh).ensure_schema()
     assert wh.pool.stats.reused + wh.pool.stats.opened - before == 1  # the SHOW TABLES
 
 
@@ -83,14 +84,14 @@ def test_a_loaded_day_is_invisible_until_the_refresh(hive_warehouse, settings):
         assert run.validate(name, DAY1).status is FeedStatus.VALIDATED
         loaded = run.load(name, DAY1)
         assert loaded.status is FeedStatus.LOADED and loaded.rows > 0
-        assert wh.layout.data_file(FEEDS[name], DAY1).exists()
-        assert wh.partitions(FEEDS[name]) == []
+        assert wh.layout.data_file(feed_table(FEEDS[name]), DAY1).exists()
+        assert wh.partitions(FEEDS[name].table) == []
         assert _current(wh, name) == (0, set())
     for name in FEEDS:
         done = run.refresh(name, DAY1)
         assert "registered" in done
-        assert wh.partitions(FEEDS[name]) == [DAY1]
-    expected = {name: wh.load_history(DAY1, DAY1, name)[0].row_count for name in FEEDS}
+        assert wh.partitions(FEEDS[name].table) == [DAY1]
+    expected = {name: GmpStore(wh).load_history(DAY1, DAY1, name)[0].row_count for name in FEEDS}
     for name in FEEDS:
         assert _current(wh, name) == (expected[name], {DAY1})
 
@@ -110,7 +111,7 @@ def test_a_loaded_day_is_invisible_until_the_refresh(hive_warehouse, settings):
     assert _current(wh, "currency") == (expected["currency"], {DAY1})
     run.refresh("currency", DAY2)
     assert _current(wh, "currency")[1] == {DAY2}
-    assert wh.partitions(FEEDS["currency"]) == [DAY1, DAY2]
+    assert wh.partitions(FEEDS["currency"].table) == [DAY1, DAY2]
 
 
 def test_a_rejected_feed_leaves_the_previous_day_current(hive_warehouse, settings, smtp_server):
@@ -128,11 +129,11 @@ def test_a_rejected_feed_leaves_the_previous_day_current(hive_warehouse, setting
 
     assert _current(wh, "calendar") == day1_calendar
     assert day1_calendar[1] == {DAY1}
-    assert not wh.layout.partition_dir(FEEDS["calendar"], DAY2).exists()
-    assert wh.partitions(FEEDS["calendar"]) == [DAY1]
+    assert not wh.layout.partition_dir(feed_table(FEEDS["calendar"]), DAY2).exists()
+    assert wh.partitions(FEEDS["calendar"].table) == [DAY1]
     for name in ("currency", "country", "counterparty"):
         assert _current(wh, name)[1] == {DAY2}
-    [rejected] = wh.load_history(DAY2, DAY2, "calendar")
+    [rejected] = GmpStore(wh).load_history(DAY2, DAY2, "calendar")
     assert rejected.status is LoadStatus.REJECTED
     assert [a["topic"] for a in mails(wh, topic="gmp", feed="calendar",
                                       business_date=DAY2)] == ["gmp.row_count_mismatch"]
@@ -144,9 +145,10 @@ def test_loading_a_day_twice_gives_the_same_tables(hive_warehouse, settings):
     _drop(settings, DAY1)
 
     def snapshot():
-        return {name: (_current(wh, name), wh.partitions(FEEDS[name]),
+        return {name: (_current(wh, name), wh.partitions(FEEDS[name].table),
                        wh.query(f"SELECT count(*) AS n FROM gmp_cis.{FEEDS[name].table}")[0]["n"],
-                       sorted(p.name for p in wh.layout.partition_dir(FEEDS[name], DAY1).iterdir()))
+                       sorted(p.name for p in wh.layout.partition_dir(
+                           feed_table(FEEDS[name]), DAY1).iterdir()))
                 for name in FEEDS}
 
     assert {o.status for o in run.run_day(DAY1)} == {FeedStatus.LOADED}
@@ -154,7 +156,7 @@ def test_loading_a_day_twice_gives_the_same_tables(hive_warehouse, settings):
     assert {o.status for o in run.run_day(DAY1)} == {FeedStatus.LOADED}
     assert snapshot() == first
     assert all(files == [wh.layout.file_name] for *_, files in first.values())
-    history = wh.load_history(DAY1, DAY1)
+    history = GmpStore(wh).load_history(DAY1, DAY1)
     assert len(history) == 2 * len(FEEDS)
     assert {r.status for r in history} == {LoadStatus.LOADED}
 
@@ -165,32 +167,32 @@ def test_a_failed_load_puts_the_previous_file_back(hive_warehouse, settings, mon
     _drop(settings, DAY1)
     assert run.run_feed("currency", DAY1).status is FeedStatus.LOADED
     feed = FEEDS["currency"]
-    before_bytes = wh.layout.data_file(feed, DAY1).read_bytes()
+    before_bytes = wh.layout.data_file(feed_table(feed), DAY1).read_bytes()
     before_rows = _current(wh, "currency")
 
-    def history_down(record):
+    def history_down(table, row):
         raise ConnectionError("metastore unavailable")
 
-    monkeypatch.setattr(wh, "record_load", history_down)
+    monkeypatch.setattr(wh, "append", history_down)
     import pyarrow as pa
 
     smaller = pa.table({c: ["ZZZ" if c == "currency_code" else "Y" if c == "is_active" else None]
                         for c in feed.column_names})
     record = LoadRecord("currency", DAY1, LoadStatus.LOADED, "loaded")
     with pytest.raises(ConnectionError):
-        wh.replace_feed_day(feed, DAY1, smaller, record)
-    assert wh.layout.data_file(feed, DAY1).read_bytes() == before_bytes
+        wh.replace_partition(feed_table(feed), DAY1, smaller, record.history_row())
+    assert wh.layout.data_file(feed_table(feed), DAY1).read_bytes() == before_bytes
     assert _current(wh, "currency") == before_rows
     with pytest.raises(ConnectionError):
-        wh.replace_feed_day(feed, DAY2, smaller, record)
-    assert not wh.layout.data_file(feed, DAY2).exists()
+        wh.replace_partition(feed_table(feed), DAY2, smaller, record.history_row())
+    assert not wh.layout.data_file(feed_table(feed), DAY2).exists()
     assert not any(wh.layout.staging_root.iterdir())
 
 
 def test_refresh_refuses_a_day_that_was_not_loaded(hive_warehouse):
     with pytest.raises(FileNotFoundError, match="nothing loaded"):
-        hive_warehouse.refresh_feed_day(FEEDS["country"], DAY2)
-    assert hive_warehouse.partitions(FEEDS["country"]) == []
+        hive_warehouse.publish_partition(feed_table(FEEDS["country"]), DAY2)
+    assert hive_warehouse.partitions(FEEDS["country"].table) == []
 
 
 def test_the_command_line_loads_through_pyhive(hive_env, settings, monkeypatch):
@@ -211,7 +213,7 @@ def test_the_command_line_loads_through_pyhive(hive_env, settings, monkeypatch):
 
 
 def test_hive_connection_settings_from_the_environment(monkeypatch):
-    from cistrade_core.warehouse.hive_backend import HiveServer2Config
+    from cistrade_core.warehouse.hive_config import HiveServer2Config
 
     monkeypatch.setenv("CISTRADE_HIVE_HOST", "hs2.company.com")
     monkeypatch.setenv("CISTRADE_HIVE_AUTH", "ldap")

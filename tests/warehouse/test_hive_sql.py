@@ -10,7 +10,8 @@ import pytest
 
 from cistrade_core.config import SQL_DIR
 from cistrade_core.feeds import FEEDS
-from cistrade_core.warehouse.hive_ddl import ENGINES, feed_tables_path, render_feed_tables
+from cistrade_core.gmp.tables import HIVE_ENGINES as ENGINES
+from cistrade_core.gmp.tables import feed_tables_path, render_feed_tables
 from cistrade_core.warehouse.sqltext import (
     HIVE,
     IMPALA,

@@ -12,9 +12,9 @@ import pytest
 
 from cistrade_core.warehouse import get_warehouse
 from cistrade_dev.smtp_server import read_outbox
+from tests import fx_fixtures
 from tests.core_fixtures import email
-from tests.fx import conftest as fx_fixtures
-from tests.fx.conftest import alert_mails, seed_currency_table
+from tests.fx_fixtures import alert_mails, seed_currency_table
 
 REPO = Path(__file__).resolve().parents[2]
 START = datetime(2026, 3, 2, 9, 0, 0)

@@ -20,7 +20,9 @@ import pytest
 from cistrade_core.feeds import FEEDS
 from cistrade_core.gmp.outcome import FeedStatus
 from cistrade_core.gmp.pipeline import GmpLoad
-from cistrade_core.warehouse.hive_backend import GmpDataLayout, ImpalaConfig, ImpalaWarehouse
+from cistrade_core.warehouse.hive_config import ImpalaConfig
+from cistrade_core.warehouse.hive_files import DataLayout
+from cistrade_core.warehouse.impala_backend import ImpalaWarehouse
 from cistrade_dev.gmp_samples import generate_drop
 from tests.warehouse.recording import IMPALA_ONLY, RecordingConnection, StatementLog
 
@@ -60,7 +62,7 @@ def recorded_impala(impala_env, settings):
     connect = connection_factory("impala")
     log = StatementLog()
     wh = ImpalaWarehouse(lambda: RecordingConnection(connect(), log),
-                         GmpDataLayout.from_env(settings))
+                         DataLayout.from_env(settings))
     wh.statements = log
     yield wh
     wh.close()
@@ -94,7 +96,7 @@ def test_refresh_statements_for_a_new_table_and_for_later_days(recorded_impala, 
     assert len(adds) == len(FEEDS)
     assert all(f"business_date = '{DAY1}'" in s and "LOCATION 'file:" in s for s in adds)
     for feed in FEEDS.values():
-        assert wh.current_rows(feed) > 0
+        assert run.store.current_rows(feed) > 0
 
     log.clear()
     generate_drop(DAY2, settings.landing_dir, scale=0.02)

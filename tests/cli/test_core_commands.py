@@ -2,42 +2,10 @@
 
 import json
 import os
-import shutil
 import stat
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
-from click.testing import CliRunner
-
-from cistrade_core.cli import main
-
-
-@pytest.fixture
-def home(smtp_server, settings, core_seed, monkeypatch):
-    """The seeded warehouse in CISTRADE_HOME (not held open: the CLI opens it per command).
-
-    Mail from the commands goes to the test SMTP server.
-    """
-    shutil.copy(core_seed.template, settings.warehouse_path)
-    monkeypatch.delenv("CISTRADE_PASSWORD", raising=False)
-    monkeypatch.delenv("CISTRADE_SESSION_FILE", raising=False)
-    return settings.home
-
-
-@pytest.fixture
-def cli(home, core_seed):
-    runner = CliRunner()
-
-    def run(*args, user=None, input=None, expect=0):
-        env = {"CISTRADE_PASSWORD": core_seed.passwords[user]} if user else {}
-        result = runner.invoke(main, list(args), env=env, input=input)
-        assert result.exit_code == expect, (args, result.output, result.exception)
-        return result.output
-
-    run.as_user = lambda user: run("acl", "login", "--user", user, user=user)
-    return run
 
 
 def test_login_keeps_a_private_session_file(cli, home):
@@ -51,7 +19,7 @@ def test_login_keeps_a_private_session_file(cli, home):
     assert "token" not in who
     cli("acl", "logout")
     assert not path.exists()
-    assert "not logged in" in cli("portfolio", "list", expect=1)
+    assert "not logged in" in cli("portfolio", "list", expect=3)
 
 
 def test_password_comes_from_a_prompt_never_an_argument(cli, core_seed):
@@ -166,3 +134,41 @@ def test_the_installed_command_runs_in_its_own_process(home, core_seed):
     who = subprocess.run([str(exe), "acl", "whoami"], env=env, capture_output=True, text=True,
                          timeout=120)
     assert json.loads(who.stdout)["user_login"] == "viewer"
+
+
+def test_whoami_says_a_disabled_users_session_is_invalid(cli):
+    cli.as_user("checker2")
+    assert json.loads(cli("acl", "whoami"))["valid"] is True
+    cli("acl", "remove-member", "checker2", "Checkers")
+    assert "cis-portfolio-approval" not in json.loads(cli("acl", "whoami"))["user_permissions"]
+    cli("acl", "disable", "checker2")
+    out = cli("acl", "whoami", expect=3)
+    assert "checker2 is disabled" in out or "session ended" in out
+    assert "needs WRITE" in cli("portfolio", "approve", "X", "--version", "1", expect=3) \
+        or "disabled" in cli("portfolio", "approve", "X", "--version", "1", expect=3)
+
+
+def test_a_session_file_with_a_non_ascii_token_is_refused_cleanly(cli, home):
+    (home / "session.json").write_text(json.dumps({"token": "tökén-ünïcode"}))
+    out = cli("acl", "whoami", expect=3)
+    assert "does not hold a session token" in out and "Traceback" not in out
+    (home / "session.json").write_bytes(b"\xff\xfe garbage")
+    assert "log in again" in cli("portfolio", "list", expect=3)
+    assert "not logged in" in cli("acl", "logout")
+
+
+def test_portfolio_show_neutralises_control_characters_stored_earlier(cli, home):
+    """Text written before the rules (or by another writer) can't drive the terminal."""
+    from cistrade_core.warehouse import get_warehouse
+
+    cli.as_user("maker1")
+    cli("portfolio", "create", "ESC-01", "--name", "Clean", "--currency", "USD",
+        "--owner", "o", "--desk", "d")
+    get_warehouse().execute("UPDATE gmp_cis.cis_portfolio SET portfolio_name = ?, desk = ?",
+                            ["\x1b[2J\x1b[31mRED", "EQ \u202eFlow"])
+    for args in (("portfolio", "show", "ESC-01"), ("portfolio", "list")):
+        out = cli(*args)
+        assert "\x1b" not in out and "\u202e" not in out
+        assert "\\x1b[2J\\x1b[31mRED" in out and "\\u202e" in out
+    shown = cli("portfolio", "show", "ESC-01", "--json")
+    assert "\x1b" not in shown and json.loads(shown)["portfolio_name"] == "\x1b[2J\x1b[31mRED"

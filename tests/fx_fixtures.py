@@ -32,8 +32,9 @@ def seed_currency_table(warehouse, codes: Iterable[str] = CURRENCIES,
     """Currency reference data in ``gmp_cis.gmp_cis_sta_dly_currency``, as the GMP load
     would leave it."""
     from cistrade_core.fx.refdata import seed_currencies
+    from cistrade_core.gmp.store import GmpStore
 
-    warehouse.ensure_gmp_schema()
+    GmpStore(warehouse).ensure_schema()
     return seed_currencies(warehouse, codes, business_date, inactive=inactive)
 
 

@@ -7,8 +7,7 @@ import requests
 
 from cistrade_core.fx.providers import make_client
 from cistrade_dev.fx_simulator import Fault, MarketDataSimulator, parse_fault, set_remote_fault
-
-from .conftest import FAST_RETRY
+from tests.fx_fixtures import FAST_RETRY
 
 
 def test_binds_to_loopback_only():

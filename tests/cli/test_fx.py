@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 from cistrade_core.cli import main
 from cistrade_dev.smtp_server import free_port
-
-from .conftest import KEYS, alert_mails
+from tests.fx_fixtures import KEYS, alert_mails
+from tests.sessions import cli_login
 
 
 @pytest.fixture(autouse=True)
@@ -101,6 +101,8 @@ def test_fault_health_and_release(cli, fx_env):
     assert fx_env.faults() == {}
     health = cli("health", "--limit", "1").output
     assert "bloomberg: degraded" in health and "held 1" in health
+    assert cli("release", "EURUSD").exit_code == 3  # a person's decision: needs a session
+    cli_login({"cis-fx": "WRITE"})
     released = cli("release", "EURUSD")
     assert released.exit_code == 0 and "EURUSD: released mid" in released.output
     assert cli("release", "EURUSD").exit_code == 1

@@ -11,8 +11,7 @@ import pytest
 
 from cistrade_core.fx.load import run_load
 from cistrade_core.fx.pairs import REUTERS_PAIRS
-
-from .conftest import alert_mails, recorded_alerts
+from tests.fx_fixtures import alert_mails, recorded_alerts
 
 REPO = Path(__file__).resolve().parents[2]
 DAG_IDS = ("fx_rates_bloomberg", "fx_rates_reuters")

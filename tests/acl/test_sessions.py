@@ -49,10 +49,10 @@ def test_failed_logins_do_not_reveal_whether_the_user_exists(core_wh, clock, cor
     assert audit_log.count(core_wh, action="LOGIN", outcome="DENIED", user_login="maker1") == 1
 
 
-def test_stored_passwords_are_scrypt_hashes(core_wh, core_seed):
+def test_stored_passwords_are_argon2id_hashes(core_wh, core_seed):
     rows = core_wh.query("SELECT user_login, password_hash FROM gmp_cis.cis_acl_user")
     for row in rows:
-        assert row["password_hash"].startswith("scrypt$")
+        assert row["password_hash"].startswith("$argon2id$v=19$")
         assert core_seed.passwords[row["user_login"]] not in row["password_hash"]
 
 
@@ -110,12 +110,14 @@ def test_disabled_user_cannot_log_in_and_loses_open_sessions(core, login, clock,
     assert audit_log.count(core.warehouse, action="USER_DISABLE", outcome="SUCCESS") == 1
 
 
-def test_grants_take_effect_at_the_next_login(core, login, clock):
+def test_a_new_grant_applies_to_live_sessions_at_once(core, login, clock):
     before = login("viewer")
-    admin = AclAdmin(core.warehouse, SystemActor("admin:test"), clock)
-    admin.grant("Staff", "cis-audit", "READ")
-    assert before.access("cis-audit") is None
-    assert login("viewer").access("cis-audit") == "READ"
+    with pytest.raises(PermissionDenied, match="cis-audit"):
+        core.audit.query(before)
+    AclAdmin(core.warehouse, SystemActor("admin:test"), clock).grant("Staff", "cis-audit", "READ")
+    assert before.access("cis-audit") is None  # the login-time session data is unchanged
+    assert core.audit.query(before) is not None  # but the check reads the current grants
+    assert core.sessions.validate(before).access("cis-audit") == "READ"
 
 
 def test_group_hierarchy_cycles_are_refused(core, clock):

@@ -190,7 +190,14 @@ def test_an_edit_of_an_active_portfolio_waits_while_pending(core, login):
     ({"name": "  "}, "portfolio_name must not be empty"),
     ({"desk": ""}, "desk must not be empty"),
     ({"name": "x" * 201}, "at most 200"),
-    ({"name": "two\nlines"}, "control characters"),
+    ({"name": "two\nlines"},
+     r"portfolio_name must not contain the control character U\+000A \(position 4\)"),
+    ({"name": "nul\x00byte"}, r"U\+0000"),
+    ({"name": "\x1b[2J\x1b[31mred"}, r"portfolio_name .* U\+001B"),
+    ({"desk": "EQ \u202eFlow"}, r"desk .* U\+202E \(RIGHT-TO-LEFT OVERRIDE\)"),
+    ({"owner": "x" * 101}, "owner is 101 characters long: at most 100 allowed"),
+    ({"description": "d" * 120_000}, "description is 120,000 characters long"),
+    ({"description": "bidi \u2066isolate"}, r"U\+2066"),
 ])
 def test_invalid_portfolios_are_refused_with_clear_errors(core, login, kwargs, message):
     with pytest.raises(ValidationError, match=message):

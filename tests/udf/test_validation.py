@@ -27,12 +27,22 @@ def test_canonical_values(dtype, raw, expected):
     (DataType.INTEGER, "4.5", "not a whole number"),
     (DataType.INTEGER, "ten", "not a whole number"),
     (DataType.DECIMAL, "1,5", "not a decimal"),
-    (DataType.DECIMAL, "NaN", "not a finite"),
+    (DataType.DECIMAL, "NaN", "not a decimal"),
+    (DataType.DECIMAL, "1e1000000", "too large: expected a decimal number"),
+    (DataType.DECIMAL, "1e-1000000", "too many decimal places"),
+    (DataType.DECIMAL, "1" * 39, "too large"),
+    (DataType.DECIMAL, "1_000", "not a decimal"),
+    (DataType.INTEGER, "9" * 25, "not a whole number: expected digits"),
+    (DataType.INTEGER, "9223372036854775808", "from -9223372036854775808"),
+    (DataType.INTEGER, "\u0663", "not a whole number"),
+    (DataType.STRING, "bell\x07", "control character U\\+0007"),
+    (DataType.STRING, "a\u202eb", "U\\+202E"),
+    (DataType.STRING, "nul\x00", "U\\+0000"),
     (DataType.DATE, "31/03/2026", "not a date"),
     (DataType.DATE, "2026-02-30", "not a date"),
     (DataType.BOOLEAN, "maybe", "not true or false"),
-    (DataType.ENUM, "hedge", "not one of HEDGE, TRADING"),
-    (DataType.STRING, "x" * 4001, "longer than"),
+    (DataType.ENUM, "hedge", "not allowed: expected one of HEDGE, TRADING"),
+    (DataType.STRING, "x" * 4001, "4,001 characters long: at most 4,000"),
 ])
 def test_bad_values_are_refused(dtype, raw, message):
     with pytest.raises(ValueError, match=message):
@@ -53,7 +63,7 @@ def test_validate_values_reports_every_problem_and_applies_defaults():
         "UDF 'colour' is not defined",
         "UDF 'legacy' is not defined",
         "UDF 'risk_limit' (Risk limit) is mandatory",
-        "UDF 'start' (date): 'tomorrow' is not a date (YYYY-MM-DD)",
+        "UDF 'start' (date): 'tomorrow' is not a date: expected YYYY-MM-DD",
     ]
 
 
@@ -100,10 +110,11 @@ def test_portfolio_udf_values_are_validated_on_save(with_udfs, login):
                               "regulated": "perhaps", "colour": "blue"})
     assert err.value.problems == [
         "UDF 'colour' is not defined",
-        "UDF 'inception' (date): '2026-13-01' is not a date (YYYY-MM-DD)",
-        "UDF 'regulated' (boolean): 'perhaps' is not true or false",
+        "UDF 'inception' (date): '2026-13-01' is not a date: expected YYYY-MM-DD",
+        "UDF 'regulated' (boolean): 'perhaps' is not true or false: expected one of 0, 1, f, "
+        "false, n, no, t, true, y, yes",
         "UDF 'risk_limit' (Risk limit) is mandatory",
-        "UDF 'strategy' (enum): 'SPECULATION' is not one of HEDGE, TRADING",
+        "UDF 'strategy' (enum): 'SPECULATION' is not allowed: expected one of HEDGE, TRADING",
     ]
     p = _create(core, maker, {"risk_limit": "2500000.00", "regulated": "Y"})
     assert p.udf_values == {"regulated": "true", "risk_limit": "2500000", "strategy": "TRADING"}

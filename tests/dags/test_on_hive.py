@@ -12,6 +12,7 @@ from pathlib import Path
 import pendulum
 
 from cistrade_core.feeds import FEEDS
+from cistrade_core.gmp.store import GmpStore
 from cistrade_core.warehouse import get_warehouse
 from cistrade_core.warehouse.hive_backend import HiveWarehouse
 from cistrade_dev.gmp_samples import generate_drop
@@ -42,10 +43,10 @@ def test_gmp_dag_loads_a_day_into_hive(airflow_db, hive_env, smtp_server, settin
     wh = get_warehouse(settings)
     assert isinstance(wh, HiveWarehouse)
     try:
-        history = {r.feed: r for r in wh.load_history(DAY, DAY)}
+        history = {r.feed: r for r in GmpStore(wh).load_history(DAY, DAY)}
         assert {r.status for r in history.values()} == {"loaded"}
         for feed in FEEDS.values():
-            assert wh.partitions(feed) == [DAY]
-            assert wh.current_rows(feed) == history[feed.name].row_count > 0
+            assert wh.partitions(feed.table) == [DAY]
+            assert GmpStore(wh).current_rows(feed) == history[feed.name].row_count > 0
     finally:
         wh.close()

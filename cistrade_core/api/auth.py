@@ -1,0 +1,82 @@
+"""Bearer authentication and the per-route permission check.
+
+A bearer token is a CisTrade session token (from ``POST /api/v1/token``): the
+session is resumed and checked on every request (expired, logged out, user
+disabled), then the route's entry in :data:`ROUTE_PERMISSIONS` is checked
+against the session's permission map with the library's ``require``. A refusal
+is recorded in the audit log like any refused operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from cistrade_core.acl.authz import check_session, require
+from cistrade_core.acl.model import Session
+from cistrade_core.api.permissions import ROUTE_PERMISSIONS
+from cistrade_core.api.problems import ApiProblem
+from cistrade_core.audit.log import Outcome, append, new_event
+from cistrade_core.errors import CoreError
+from cistrade_core.services import Core
+
+bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/token")
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="cistrade"'}
+
+
+def core_of(request: Request) -> Core:
+    return request.app.state.core
+
+
+def authenticate(request: Request, token: str) -> Session:
+    """The session ``token`` stands for, as stored (not yet checked); ``SessionError``.
+
+    With single sign-on configured, a JWT is checked against the identity provider
+    and opens (at its first use) the ACL session it stands for.
+    """
+    from cistrade_core.api.oidc import looks_like_jwt, session_for
+
+    verifier = getattr(request.app.state, "oidc", None)
+    if verifier is not None and looks_like_jwt(token):
+        return session_for(core_of(request), verifier, token)
+    return core_of(request).sessions.resume(token)
+
+
+def _audit_refusal(core: Core, session: Session, route: str, exc: CoreError) -> None:
+    append(core.warehouse, new_event(
+        at=core.clock(), user=session.user_login, action="API_ACCESS", entity_type="api",
+        entity_id=route, outcome=Outcome(exc.outcome),
+        detail={"error": type(exc).__name__, "message": str(exc)}))
+
+
+def requires(route: str) -> Callable[..., Session]:
+    """A dependency giving the caller's session once ``route``'s permission is checked."""
+    needs = ROUTE_PERMISSIONS[route]
+
+    def dependency(request: Request,
+                   credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+                   ) -> Session:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise ApiProblem(401, "a Bearer token is required (POST /api/v1/token)",
+                             headers=CHALLENGE)
+        session = authenticate(request, credentials.credentials)
+        core = core_of(request)
+        if needs.resource is None:
+            check_session(core.warehouse, session, core.clock())
+        else:
+            try:
+                require(core.warehouse, session, needs.resource, needs.access, core.clock())
+            except CoreError as exc:
+                _audit_refusal(core, session, route, exc)
+                raise
+        return session
+
+    return dependency
+
+
+def caller(route: str) -> Any:
+    """The annotation of a route's ``session`` parameter: ``session: caller("portfolio_get")``."""
+    return Annotated[Session, Depends(requires(route))]

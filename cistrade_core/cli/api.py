@@ -1,0 +1,44 @@
+"""``cistrade api``: serve the REST API, write its OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def api() -> None:
+    """The REST API: serve it, write its OpenAPI document."""
+
+
+@api.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8400, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (they share the warehouse; see the README).")
+@click.option("--log-level", default="warning", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+def serve(host: str, port: int, workers: int, log_level: str) -> None:
+    """Serve the API with uvicorn until interrupted."""
+    import uvicorn
+
+    uvicorn.run("cistrade_core.api.app:create_app", factory=True, host=host, port=port,
+                workers=workers, log_level=log_level, access_log=False,
+                proxy_headers=False, server_header=False)
+
+
+@api.command()
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+def openapi(output: Path | None) -> None:
+    """Print (or write) the OpenAPI 3.1 document, as checked in at docs/openapi.json."""
+    from cistrade_core.api.openapi_doc import render
+
+    text = render()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text)
+        click.echo(f"wrote {output} ({len(json.loads(text)['paths'])} paths)")
