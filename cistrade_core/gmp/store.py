@@ -67,12 +67,14 @@ class LoadRecord:
         released = self.released_at
         if released is not None and released.tzinfo is not None:
             released = released.astimezone(UTC).replace(tzinfo=None)
-        return Append(HISTORY, {
+        row = {
             "feed": self.feed, "business_date": self.business_date, "extract_timestamp": ts,
             "row_count": self.row_count, "status": str(self.status), "reason": self.reason,
             "override": self.override, "recorded_at": self.recorded_at or utcnow_naive(),
-            "released_by": self.released_by, "released_at": released,
-        })
+        }
+        if self.released_by is not None:  # only then: older tables lack the two columns
+            row |= {"released_by": self.released_by, "released_at": released}
+        return Append(HISTORY, row)
 
 
 class GmpStore:

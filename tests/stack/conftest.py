@@ -60,11 +60,13 @@ def api(stack):
 
 
 @pytest.fixture(scope="session")
-def stack_warehouse(stack):
-    """The stack's warehouse (DuckDB under its CISTRADE_HOME), read by the tests."""
+def stack_store(stack):
+    """The GMP tables and load history of the stack's warehouse (DuckDB under its
+    CISTRADE_HOME), read by the tests."""
+    from cistrade_core.gmp.store import GmpStore
     from cistrade_core.warehouse import get_warehouse
 
-    return get_warehouse(stack.settings)
+    return GmpStore(get_warehouse(stack.settings))
 
 
 @pytest.fixture
@@ -86,7 +88,7 @@ def latest_schedule(now: datetime) -> datetime:
 
 
 @pytest.fixture(scope="session")
-def scheduled_run(stack, api, stack_warehouse) -> dict:
+def scheduled_run(stack, api, stack_store) -> dict:
     """The DAG unpaused: the scheduler's own run of the latest 03:00, on a good drop.
 
     Every later test of the DAG needs it unpaused and this run out of the way

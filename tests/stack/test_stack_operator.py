@@ -48,7 +48,7 @@ def reschedules(stack, run_id: str, task_id: str) -> int:
 
 
 def test_a_late_feed_waits_without_a_worker_and_a_rejected_feed_is_mailed(
-        stack, api, backfilled, stack_warehouse, timed):
+        stack, api, backfilled, stack_store, timed):
     day = date(2026, 11, 9)
     landing = stack.settings.landing_dir
     generate_drop(day, landing, fault="bad-lei", scale=SCALE)  # counterparty is rejected
@@ -79,7 +79,7 @@ def test_a_late_feed_waits_without_a_worker_and_a_rejected_feed_is_mailed(
     assert states["validate_counterparty"] == "failed"
     for feed in ("currency", "country", "calendar"):
         assert states[f"refresh_{feed}"] == "success", states
-    loaded = {h.feed for h in stack_warehouse.load_history(day, day) if h.status == "loaded"}
+    loaded = {h.feed for h in stack_store.load_history(day, day) if h.status == "loaded"}
     assert loaded == {"currency", "country", "calendar"}
     rejected = mails(stack, **{"X-CisTrade-Alert": "data_quality",
                                "X-CisTrade-Feed": "counterparty",
@@ -98,7 +98,7 @@ def held_run(stack, api, day: date, fault: str | None) -> str:
 
 
 def test_a_held_feed_is_released_or_rejected_by_an_operator(stack, api, backfilled,
-                                                            stack_warehouse, timed):
+                                                            stack_store, timed):
     released_day, rejected_day = date(2026, 11, 4), date(2026, 11, 5)
     run_id = held_run(stack, api, released_day, "row-count-change")
     path = HITL.format(dag=DAG, run=run_id, task="review_counterparty")
@@ -112,7 +112,7 @@ def test_a_held_feed_is_released_or_rejected_by_an_operator(stack, api, backfill
     assert answer["responded_by"]["name"] == "admin"
     done = api.wait_for_run(DAG, run_id, timeout=180)
     assert done["state"] == "success", api.states(DAG, run_id)
-    history = [h for h in stack_warehouse.load_history(released_day, released_day,
+    history = [h for h in stack_store.load_history(released_day, released_day,
                                                        "counterparty")]
     assert [h.status for h in history] == ["held", "loaded"]
     assert history[-1].released_by == "admin" and history[-1].released_at is not None
@@ -125,11 +125,11 @@ def test_a_held_feed_is_released_or_rejected_by_an_operator(stack, api, backfill
     done = api.wait_for_run(DAG, run_id, timeout=180)
     states = api.states(DAG, run_id)
     assert states["review_counterparty"] == "skipped" and states["load_counterparty"] == "skipped"
-    statuses = [h.status for h in stack_warehouse.load_history(rejected_day, rejected_day,
+    statuses = [h.status for h in stack_store.load_history(rejected_day, rejected_day,
                                                                 "counterparty")]
     assert statuses == ["held", "rejected"]
     table = get_feed("counterparty").table
-    kept = stack_warehouse.query(f"SELECT count(*) AS n FROM gmp_cis.{table} "
+    kept = stack_store.warehouse.query(f"SELECT count(*) AS n FROM gmp_cis.{table} "
                                  "WHERE business_date = ?", [rejected_day])
     assert kept == [{"n": 0}]  # nothing of the rejected day: the earlier days stay current
     for feed in FEEDS:
