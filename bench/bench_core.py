@@ -6,6 +6,8 @@ Runs on a fresh DuckDB file in a temporary CISTRADE_HOME:
 * login: Argon2id check of the password, then user, groups (with ancestors) and
   grants read to build the permission map, session row and audit row written;
   the permission-map build alone is timed too (the "ACL query latency");
+* password hash alone: Argon2id at the production cost (RFC 9106: t=3, 64 MiB, p=4)
+  against the scrypt (N=2^14, r=8, p=1) hashes stored before, measured in the same run;
 * approve: N portfolios waiting for approval, each approved by a checker
   through the full workflow step (session check, version check, conditional
   update, history row, notification queued in the outbox, audit row).
@@ -92,6 +94,25 @@ def _seed_pending(warehouse, count: int, chunk: int = 500) -> None:
         warehouse.insert("gmp_cis.cis_portfolio", rows)
 
 
+def _hash_times(n: int) -> dict[str, list[float]]:
+    import base64
+    import hashlib
+
+    from cistrade_core.acl.passwords import PRODUCTION_COST, hash_password
+
+    argon, scrypt = [], []
+    for _ in range(n):
+        t = time.perf_counter()
+        hash_password("a-benchmark-password", PRODUCTION_COST)
+        argon.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        digest = hashlib.scrypt(b"a-benchmark-password", salt=os.urandom(16), n=2**14, r=8,
+                                p=1, dklen=32)
+        base64.b64encode(digest)
+        scrypt.append(time.perf_counter() - t)
+    return {"argon2id": argon, "scrypt_old": scrypt}
+
+
 def run(portfolios: int, logins: int, map_builds: int) -> dict[str, list[float]]:
     from cistrade_core.acl import store as acl_store
     from cistrade_core.config import get_settings
@@ -123,6 +144,7 @@ def run(portfolios: int, logins: int, map_builds: int) -> dict[str, list[float]]
                 acl_store.user_permission_map(wh, user_id)
                 samples.append(time.perf_counter() - t)
             results["permission_map"] = samples
+            results.update(_hash_times(max(5, logins // 4)))
 
             checker = core.sessions.login("bench_checker", password)
             samples = []
@@ -150,6 +172,10 @@ def main(argv: list[str] | None = None) -> None:
     total = r["approve_total"][0]
     print(f"login incl. Argon2id + permission map + session: {_fmt(r['login'])}")
     print(f"permission-map build alone (ACL queries):    {_fmt(r['permission_map'])}")
+    ratio = statistics.median(r["argon2id"]) / statistics.median(r["scrypt_old"])
+    print(f"Argon2id hash, production cost:              {_fmt(r['argon2id'])}")
+    print(f"scrypt N=2^14 hash (before, baseline):       {_fmt(r['scrypt_old'])}")
+    print(f"Argon2id / scrypt median: {ratio:.1f}x")
     print(f"approve, one portfolio per step:             {_fmt(r['approve'])}")
     print(f"approve throughput: {args.portfolios} portfolios in {total:.1f} s = "
           f"{args.portfolios / total:.0f} approvals/s")

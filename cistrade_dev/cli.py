@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from cistrade_core.cli import params
 from cistrade_core.cli.gmp import _date
 from cistrade_core.config import get_settings
 from cistrade_core.fx.pairs import PROVIDERS
@@ -40,9 +41,9 @@ class _FaultChoice(click.Choice):
 
 @click.command()
 @click.option("--date", "day", required=True, callback=_date, help="Business date, YYYY-MM-DD.")
-@click.option("--out", type=click.Path(path_type=Path), help="Default: the landing directory.")
+@click.option("--out", type=params.SafePath(path_type=Path), help="Default: the landing directory.")
 @click.option("--fault", type=_FaultChoice(), help="See the list of faults below.")
-@click.option("--scale", default=1.0, show_default=True,
+@click.option("--scale", default=1.0, show_default=True, type=params.FiniteFloat(0.0001, 1000),
               help="Size relative to a normal day (100 = 10M calendar rows).")
 def generate(day: date, out: Path | None, fault: str | None, scale: float) -> None:
     """Write a realistic GMP drop (four data files and their control files)."""
@@ -64,7 +65,8 @@ generate.help = (generate.help or "") + "\n\n" + _fault_help()
 # -- cistrade fx simulate / fault --------------------------------------------------------------
 
 @click.command()
-@click.option("--port", default=DEFAULT_SIM_PORT, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--port", default=DEFAULT_SIM_PORT, show_default=True, type=params.PORT,
+              help="Port on 127.0.0.1.")
 @click.option("--fault", "faults", multiple=True, metavar="PROVIDER=KIND[:COUNT][@PAIRS]",
               help="e.g. bloomberg=down, bloomberg=429:2, reuters=jump@EURUSD,USDJPY. "
                    "Kinds: down slow 500 429 401 malformed partial stale crossed jump.")
@@ -138,8 +140,10 @@ def fault_cmd(specs: tuple[str, ...], url: str, clear: tuple[str, ...]) -> None:
 # -- cistrade mail serve -----------------------------------------------------------------------
 
 @click.command()
-@click.option("--port", default=8025, show_default=True, help="Port on 127.0.0.1.")
-@click.option("--outbox", type=click.Path(path_type=Path), help="Default: $CISTRADE_HOME/outbox.")
+@click.option("--port", default=8025, show_default=True, type=params.PORT,
+              help="Port on 127.0.0.1.")
+@click.option("--outbox", type=params.SafePath(path_type=Path),
+              help="Default: $CISTRADE_HOME/outbox.")
 def serve(port: int, outbox: Path | None) -> None:
     """Run an SMTP server on 127.0.0.1 that stores each message as an .eml file."""
     from cistrade_dev.smtp_server import serve_forever

@@ -21,6 +21,9 @@ over HTTP (``POST /_sim/faults``) or on the command line
 ``stale``      provider timestamps ``age`` seconds old
 ``crossed``    bid above ask
 ``jump``       mid, bid and ask moved by ``size`` (default 20 %)
+``redirect``   HTTP 302 to ``location`` (another server, say)
+``trickle``    HTTP 200 whose body comes one byte every ``delay`` seconds
+``body``       HTTP 200 with ``body`` as the answer, as given (hostile JSON)
 =============  ===========================================================
 
 A fault lasts for ``count`` price requests, or until cleared. Every request is
@@ -61,7 +64,7 @@ from cistrade_core.fx.pairs import (
 log = logging.getLogger(__name__)
 
 FAULT_KINDS = ("down", "slow", "500", "429", "401", "malformed", "partial", "stale", "crossed",
-               "jump")
+               "jump", "redirect", "trickle", "body")
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 DEFAULT_KEYS = {"bloomberg": "sim-bloomberg-key", "reuters": "sim-reuters-key"}
 
@@ -82,6 +85,8 @@ class Fault:
     delay: float = 5.0
     size: float = 0.20
     age: float = 7200.0
+    location: str = ""
+    body: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -374,6 +379,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault and fault.kind == "slow":
             self.server.stopping.wait(fault.delay)
+        if fault and fault.kind == "redirect":
+            record.status = 302
+            self._send(302, b"", {"Location": fault.location})
+            return
         if fault and fault.kind == "500":
             record.status = 500
             self._json(500, {"error": "internal server error"})
@@ -407,7 +416,12 @@ class _Handler(BaseHTTPRequestHandler):
         raw = json.dumps(payload).encode()
         if fault and fault.kind == "malformed":
             raw = raw[: len(raw) // 2]
+        if fault and fault.kind == "body":
+            raw = fault.body.encode()
         record.status = 200
+        if fault and fault.kind == "trickle":
+            self._trickle(raw, fault.delay)
+            return
         self._send(200, raw)
 
     def _authorised(self, provider: str) -> bool:
@@ -459,6 +473,23 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(raw)
         except OSError:  # the client gave up (timeout) before the answer
             self.close_connection = True
+
+    def _trickle(self, raw: bytes, interval: float) -> None:
+        """The answer one byte at a time, ``interval`` seconds apart, until the client goes."""
+        self.close_connection = True
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.flush()
+            for i in range(len(raw)):
+                if self.server.stopping.wait(interval):
+                    return
+                self.wfile.write(raw[i:i + 1])
+                self.wfile.flush()
+        except OSError:
+            pass
 
     def _reset(self) -> None:
         """Drop the connection with a TCP reset, as a host that went away."""

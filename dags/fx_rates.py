@@ -80,7 +80,7 @@ def make_fx_dag(spec: FxDag):
         doc_md=spec.doc,
     )
     def fx_rates():
-        @task(outlets=[warehouse_asset("gmp_cis.cis_fx_rate")],
+        @task(outlets=[warehouse_asset("cis_fx_rate")],
               execution_timeout=timedelta(minutes=5), doc_md=spec.load_doc)
         def load_rates(run_id: str | None = None) -> dict:
             from cistrade_airflow.fx import load_rates as run

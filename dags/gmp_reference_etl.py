@@ -139,7 +139,7 @@ def gmp_reference_etl():
         reviewed = HeldFeedReview(task_id=f"review_{name}", feed=name, retries=0)
         loaded = load.override(task_id=f"load_{name}")(name)
         refreshed = refresh.override(task_id=f"refresh_{name}",
-                                     outlets=[warehouse_asset(f"gmp_cis.{feed.table}")])(name)
+                                     outlets=[warehouse_asset(feed.table)])(name)
         checked >> reviewed >> loaded >> refreshed
     # Cross-feed references: a feed is validated after the feeds it references.
     for name, feed in FEEDS.items():

@@ -56,7 +56,7 @@ def portfolio_approval_reminders():
         delivered, waiting = Notifier(settings).retry(warehouse)
         return {"delivered": delivered, "waiting": waiting}
 
-    @task(outlets=[warehouse_asset("gmp_cis.cis_mail_outbox")])
+    @task(outlets=[warehouse_asset("cis_mail_outbox")])
     def remind_checkers(params: dict | None = None, ds: str | None = None) -> dict:
         from datetime import timedelta
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from cistrade_core.acl import store
 from cistrade_core.acl.model import Access, Session, SystemActor, allows
 from cistrade_core.errors import PermissionDenied, SessionError
-from cistrade_core.warehouse import Transaction
+from cistrade_core.warehouse import SCHEMA, Transaction
 
 Actor = Session | SystemActor
 
@@ -34,8 +34,8 @@ def check_session(tx: Transaction, session: Session, now: datetime) -> None:
             "UTC; log in again"
         )
     rows = tx.query(
-        "SELECT s.revoked_at, s.expires_at, u.enabled FROM gmp_cis.cis_acl_session s "
-        "JOIN gmp_cis.cis_acl_user u ON u.user_id = s.user_id WHERE s.session_id = ?",
+        f"SELECT s.revoked_at, s.expires_at, u.enabled FROM {SCHEMA}.cis_acl_session s "
+        f"JOIN {SCHEMA}.cis_acl_user u ON u.user_id = s.user_id WHERE s.session_id = ?",
         [session.session_id],
     )
     if not rows:

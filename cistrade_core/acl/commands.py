@@ -116,6 +116,12 @@ COMMANDS: dict[str, Rule] = {
     "acl groups": LOCAL_ADMIN,
     "acl permissions": LOCAL_ADMIN,
     "acl seed-demo": LOCAL_ADMIN,
+    # the REST API: serving it opens the warehouse; clients are ACL administration
+    "api serve": LOCAL_ADMIN,
+    "api openapi": Exempt("writes the OpenAPI document generated from the code in the "
+                          "repository"),
+    "api client-create": LOCAL_ADMIN,
+    "api clients": LOCAL_ADMIN,
     # the audit log
     "audit query": Permission(Resource.AUDIT, R, "AUDIT_QUERY", audited_by_library=True,
                               entity_type="audit"),

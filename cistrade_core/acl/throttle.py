@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cistrade_core.errors import AuthenticationError
-from cistrade_core.warehouse import Transaction, Warehouse, WriteConflict
+from cistrade_core.warehouse import SCHEMA, Transaction, Warehouse, WriteConflict
 
-TABLE = "gmp_cis.cis_acl_login_throttle"
+TABLE = f"{SCHEMA}.cis_acl_login_throttle"
 MAX_KEY = 200
 
 

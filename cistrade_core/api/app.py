@@ -41,7 +41,6 @@ def create_app(core: Core | None = None, *, root_path: str = "") -> FastAPI:
     oidc = OidcSettings.from_env()
     app.state.core = core
     app.state.oidc = OidcVerifier(oidc) if oidc else None
-    app.state.login_throttle = None
     problems.install(app)
     for module in (tokens, portfolios, udf, audit, refdata, fx):
         app.include_router(module.router, prefix=PREFIX)
@@ -74,7 +73,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         for op in path.values():
             responses = op.setdefault("responses", {})
             needs = ROUTE_PERMISSIONS.get(op.get("operationId", ""))
-            statuses = COMMON_ERRORS if needs is not None else (400, 401, 422, 500)
+            statuses = COMMON_ERRORS if needs is not None else (400, 401, 422, 429, 500)
             for status in statuses:
                 responses[str(status)] = _problem_ref()
             if needs is not None:

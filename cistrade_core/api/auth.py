@@ -9,6 +9,7 @@ is recorded in the audit log like any refused operation.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -27,8 +28,19 @@ bearer = HTTPBearer(auto_error=False, description="A token from POST /api/v1/tok
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="cistrade"'}
 
 
+_opening = threading.Lock()
+
+
 def core_of(request: Request) -> Core:
-    return request.app.state.core
+    """The app's core services, opened on first use where no lifespan ran (a mounted app)."""
+    state = request.app.state
+    if getattr(state, "core", None) is None:
+        with _opening:
+            if getattr(state, "core", None) is None:
+                from cistrade_core.services import open_core
+
+                state.core = open_core()
+    return state.core
 
 
 def authenticate(request: Request, token: str) -> Session:
@@ -62,17 +74,20 @@ def requires(route: str) -> Callable[..., Session]:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise ApiProblem(401, "a Bearer token is required (POST /api/v1/token)",
                              headers=CHALLENGE)
-        session = authenticate(request, credentials.credentials)
         core = core_of(request)
-        if needs.resource is None:
-            check_session(core.warehouse, session, core.clock())
-        else:
+        with core.warehouse.keep_open():   # the two reads below share one open of the file
+            session = authenticate(request, credentials.credentials)
+            if needs.resource is None:
+                check_session(core.warehouse, session, core.clock())
+                return session
             try:
                 require(core.warehouse, session, needs.resource, needs.access, core.clock())
             except CoreError as exc:
-                _audit_refusal(core, session, route, exc)
-                raise
-        return session
+                refused = exc
+            else:
+                return session
+        _audit_refusal(core, session, route, refused)
+        raise refused
 
     return dependency
 

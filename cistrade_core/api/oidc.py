@@ -31,9 +31,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cistrade_core.acl import store as acl_store
-from cistrade_core.acl.admin import EMAIL_RE, LOGIN_RE
+from cistrade_core.acl.admin import LOGIN_RE
 from cistrade_core.acl.model import Session, SystemActor
 from cistrade_core.errors import CoreError, SessionError
+from cistrade_core.recipients import RecipientError, check_address
 from cistrade_core.services import Core
 
 ASYMMETRIC = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
@@ -174,8 +175,10 @@ def provision(core: Core, claims: dict[str, Any], settings: OidcSettings) -> str
     if user is None:
         name = str(claims.get("name") or claims.get("preferred_username") or login)[:200]
         email = str(claims.get("email") or claims.get("preferred_username") or "")
-        if not EMAIL_RE.match(email):
-            email = f"{login}@sso.invalid"
+        try:
+            email = check_address(email)
+        except RecipientError:
+            email = f"{login}@localhost"
         # a random password nobody knows: the user signs in through the provider only
         admin.create_user(login, name, email, secrets.token_urlsafe(32), groups)
         return login

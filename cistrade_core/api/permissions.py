@@ -1,16 +1,21 @@
 """What each API operation needs: one table, checked on every request.
 
 The key is the route's operation id (also its name in the OpenAPI document).
-``resource=None`` means any live session will do (reference data and FX
-rates, readable by every logged-in user). The library checks again inside
-each operation; this table makes the refusal happen before any work, and
-lets the OpenAPI document say what each route needs.
+A route that does what a ``cistrade`` command does takes that command's rule
+from the CLI's authorization table (:data:`cistrade_core.acl.commands.COMMANDS`),
+so the two cannot drift. ``resource=None`` means any live session will do:
+reference data, business days and FX rates, readable by every logged-in user
+(their CLI commands are the local administrator's loads and checks, which the
+API does not offer). The library checks again inside each operation; this table
+makes the refusal happen before any work, and lets the OpenAPI document say what
+each route needs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cistrade_core.acl.commands import COMMANDS, Permission
 from cistrade_core.acl.model import Access, Resource
 
 
@@ -27,24 +32,39 @@ class Needs:
 
 LOGGED_IN = Needs(None)
 
+
+
+def same_as(command: str) -> Needs:
+    """The rule of the ``cistrade`` command ``command`` (a session permission)."""
+    rule = COMMANDS[command]
+    if not isinstance(rule, Permission):
+        raise TypeError(f"{command!r} is not a session command; the API cannot mirror it")
+    return Needs(Resource(rule.resource), rule.access)
+
+
+#: Operation id -> the CLI command whose rule it shares.
+MIRRORS_COMMAND = {
+    "portfolios_list": "portfolio list",
+    "portfolios_pending": "portfolio list",
+    "portfolio_get": "portfolio show",
+    "portfolio_udf_values": "portfolio show",
+    "portfolio_history": "portfolio history",
+    "portfolio_create": "portfolio create",
+    "portfolio_edit": "portfolio edit",
+    "portfolio_submit": "portfolio submit",
+    "portfolio_deactivate": "portfolio deactivate",
+    "portfolio_approve": "portfolio approve",
+    "portfolio_reject": "portfolio reject",
+    "udf_list": "udf list",
+    "udf_define": "udf define",
+    "udf_retire": "udf retire",
+    "audit_query": "audit query",
+}
+
 ROUTE_PERMISSIONS: dict[str, Needs] = {
     "logout": LOGGED_IN,
     "whoami": LOGGED_IN,
-    "portfolios_list": Needs(Resource.PORTFOLIO, Access.READ),
-    "portfolios_pending": Needs(Resource.PORTFOLIO, Access.READ),
-    "portfolio_get": Needs(Resource.PORTFOLIO, Access.READ),
-    "portfolio_history": Needs(Resource.PORTFOLIO, Access.READ),
-    "portfolio_udf_values": Needs(Resource.PORTFOLIO, Access.READ),
-    "portfolio_create": Needs(Resource.PORTFOLIO, Access.WRITE),
-    "portfolio_edit": Needs(Resource.PORTFOLIO, Access.WRITE),
-    "portfolio_submit": Needs(Resource.PORTFOLIO, Access.WRITE),
-    "portfolio_deactivate": Needs(Resource.PORTFOLIO, Access.WRITE),
-    "portfolio_approve": Needs(Resource.APPROVAL, Access.WRITE),
-    "portfolio_reject": Needs(Resource.APPROVAL, Access.WRITE),
-    "udf_list": Needs(Resource.UDF, Access.READ),
-    "udf_define": Needs(Resource.UDF, Access.WRITE),
-    "udf_retire": Needs(Resource.UDF, Access.WRITE),
-    "audit_query": Needs(Resource.AUDIT, Access.READ),
+    **{route: same_as(command) for route, command in MIRRORS_COMMAND.items()},
     "refdata_list": LOGGED_IN,
     "refdata_dates": LOGGED_IN,
     "business_day_check": LOGGED_IN,

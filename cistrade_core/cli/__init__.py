@@ -7,6 +7,7 @@ Every command is checked against the authorization table
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from collections.abc import Iterator
 
@@ -45,6 +46,8 @@ DEV_COMMANDS: dict[str, tuple[str, ...]] = {
 }
 DEV_PACKAGE = "cistrade_dev"
 
+log = logging.getLogger(__name__)
+
 
 def _load(target: str) -> click.Command:
     module, attr = target.split(":")
@@ -76,6 +79,28 @@ class LazyGroup(click.Group):
         for command in _dev_commands(cmd_name):
             group.add_command(command)
         return guard_group(group)
+
+    def invoke(self, ctx: click.Context):
+        """Run the command; an error no command turned into a message becomes one.
+
+        Every command validates its arguments and reports refusals itself; this is the
+        last line, so that no Python traceback reaches a user. The traceback goes to the
+        log (shown with ``-v``), never to the output.
+        """
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort,
+                SystemExit, KeyboardInterrupt):
+            raise
+        except OSError as exc:
+            log.info("cistrade: operating-system error", exc_info=True)
+            where = f": {exc.filename}" if exc.filename else ""
+            raise click.ClickException(f"{exc.strerror or type(exc).__name__}{where}") from None
+        except Exception as exc:
+            log.info("cistrade: unexpected error", exc_info=True)
+            raise click.ClickException(
+                f"internal error ({type(exc).__name__}); nothing more is shown here: run "
+                "with -v to see the details in the log") from None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMAND_GROUPS[name][1]) for name in self.list_commands(ctx)]

@@ -258,12 +258,14 @@ def seed_demo(email_domain: str) -> None:
     core = get_core()
     admin = core.admin(admin_actor())
     with core_errors():
+        existing = {g.group_name: dict(g.permissions) for g in admin.list_groups()}
         for name, parent, description, grants in DEMO_GROUPS:
-            if store.get_group(core.warehouse, name) is None:
+            if name not in existing:
                 admin.create_group(name, description, parent)
-                for resource, level in grants:
-                    admin.grant(name, resource, level)
                 echo(f"group {name} created")
+            for resource, level in grants:  # also grants added since an earlier seed
+                if existing.get(name, {}).get(resource) != level:
+                    admin.grant(name, resource, level)
         for login_name, full_name, user_groups, env in DEMO_USERS:
             if store.get_user(core.warehouse, login_name) is not None:
                 echo(f"user {login_name} exists")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from cistrade_core.cli import params
+
 
 @click.group()
 def api() -> None:
@@ -30,7 +32,7 @@ def serve(host: str, port: int, workers: int, log_level: str) -> None:
 
 
 @api.command()
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--output", "-o", type=params.SafePath(dir_okay=False, path_type=Path),
               help="Write to this file instead of standard output.")
 def openapi(output: Path | None) -> None:
     """Print (or write) the OpenAPI 3.1 document, as checked in at docs/openapi.json."""
@@ -42,3 +44,29 @@ def openapi(output: Path | None) -> None:
     else:
         output.write_text(text)
         click.echo(f"wrote {output} ({len(json.loads(text)['paths'])} paths)")
+
+
+@api.command("client-create")
+@click.argument("client_id")
+@click.option("--group", required=True, help="The ACL group the client acts in.")
+@click.option("--description")
+def client_create(client_id: str, group: str, description: str | None) -> None:
+    """Register CLIENT_ID (client-...) and print its secret, once (run as the administrator)."""
+    from cistrade_core.acl.clients import create_client
+    from cistrade_core.cli.common import admin_actor, core_errors, get_core
+
+    core = get_core()
+    with core_errors():
+        secret = create_client(core.warehouse, admin_actor(), client_id, group, description)
+    click.echo(f"client_id:     {client_id}\nclient_secret: {secret}\n"
+               "(the secret is stored hashed and cannot be shown again)")
+
+
+@api.command("clients")
+def client_list() -> None:
+    """The registered API clients and their groups."""
+    from cistrade_core.acl.clients import list_clients
+    from cistrade_core.cli.common import get_core
+
+    for c in list_clients(get_core().warehouse):
+        click.echo(f"{c['client_id']:<32} {c['group_name']:<20} {c['description'] or ''}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cistrade_core.cli import params
 from cistrade_core.cli.common import core_errors, current_session, echo, echo_json, get_core
 
 
@@ -21,7 +22,7 @@ def audit() -> None:
                                               "ERROR"]))
 @click.option("--since", type=click.DateTime(), help="From this UTC time (inclusive).")
 @click.option("--until", type=click.DateTime(), help="Before this UTC time.")
-@click.option("--limit", default=1000, show_default=True)
+@click.option("--limit", default=1000, show_default=True, type=params.LIMIT)
 @click.option("--json", "as_json", is_flag=True, help="Print before/after and details too.")
 def query(user, action, entity_type, entity_id, outcome, since, until, limit, as_json) -> None:
     """Audit rows matching the filters, oldest first."""

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import click
 
+from cistrade_core.cli import params
 from cistrade_core.fx.pairs import PROVIDERS
 
 
@@ -25,6 +26,16 @@ def _store():
     store = FxStore(get_warehouse(settings))
     store.ensure_schema()
     return settings, store
+
+
+def _pairs(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """Currency pairs as EURUSD, whatever way they were written; a clear error otherwise."""
+    from cistrade_core.fx.pairs import normalise_pair
+
+    try:
+        return tuple(normalise_pair(p) for p in value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)[:200]) from None
 
 
 def _show_run_log() -> None:
@@ -41,7 +52,8 @@ def fx() -> None:
 @fx.command()
 @click.option("--provider", type=click.Choice(PROVIDERS), default="bloomberg", show_default=True,
               help="bloomberg falls back to reuters; reuters is the backup feed's own run.")
-@click.option("--pair", "pairs", multiple=True, help="Only these pairs (default: all covered).")
+@click.option("--pair", "pairs", multiple=True, callback=_pairs,
+              help="Only these pairs (default: all covered).")
 @click.option("--quiet", is_flag=True, help="Print the summary only, not the run's log.")
 def load(provider: str, pairs: tuple[str, ...], quiet: bool) -> None:
     """Fetch, validate and store rates. Exit status 0 when fresh rates were stored, else 1.
@@ -121,7 +133,8 @@ def show(pairs: tuple[str, ...], as_json: bool) -> None:
 @click.argument("from_ccy")
 @click.argument("to_ccy")
 @click.option("--at", "at", help="Use the rates current at this UTC time (ISO 8601).")
-@click.option("--places", default=4, show_default=True, help="Decimal places shown.")
+@click.option("--places", default=4, show_default=True, type=click.IntRange(0, 18),
+              help="Decimal places shown.")
 def convert(amount: str, from_ccy: str, to_ccy: str, at: str | None, places: int) -> None:
     """Convert AMOUNT of FROM into TO at mid rates (direct, inverse or through USD)."""
     from cistrade_core.fx.convert import Converter, FxConversionError
@@ -132,14 +145,15 @@ def convert(amount: str, from_ccy: str, to_ccy: str, at: str | None, places: int
     if at:
         try:
             when = as_utc(datetime.fromisoformat(at.replace("Z", "+00:00")))
-        except ValueError:
+        except (ValueError, OverflowError):
             raise click.BadParameter(f"not an ISO 8601 time: {at!r}", param_hint="--at") from None
     _, store = _store()
     converter = Converter.from_store(store, when, stale_after=FxSettings.from_env().stale_after)
     try:
         result = converter.convert(amount, from_ccy, to_ccy)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+    except (ValueError, ArithmeticError) as exc:
+        raise click.BadParameter(str(exc)[:200] or f"{amount[:40]!r} is not an amount: "
+                                 "expected a decimal number") from None
     except FxConversionError as exc:
         raise click.ClickException(str(exc)) from None
     shown = result.result.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
@@ -150,7 +164,7 @@ def convert(amount: str, from_ccy: str, to_ccy: str, at: str | None, places: int
 
 
 @fx.command()
-@click.option("--limit", default=10, show_default=True, help="Runs shown.")
+@click.option("--limit", default=10, show_default=True, type=params.LIMIT, help="Runs shown.")
 def health(limit: int) -> None:
     """Recent load runs and each provider call's feed-health record."""
     _, store = _store()
@@ -169,7 +183,7 @@ def health(limit: int) -> None:
 
 
 @fx.command()
-@click.argument("pairs", nargs=-1, required=True)
+@click.argument("pairs", nargs=-1, required=True, callback=_pairs)
 def release(pairs: tuple[str, ...]) -> None:
     """Store the latest held (jumped) rate of each PAIR as good, once checked by a person."""
     from cistrade_core.fx.load import new_run_id

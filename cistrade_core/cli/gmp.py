@@ -10,7 +10,9 @@ from pathlib import Path
 
 import click
 
+from cistrade_core.cli import params
 from cistrade_core.config import get_settings
+from cistrade_core.warehouse import SCHEMA
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -22,6 +24,16 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> date
         raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
 
 
+def _feeds(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    from cistrade_core.feeds import FEEDS
+
+    unknown = [v for v in value if v not in FEEDS]
+    if unknown:
+        raise click.BadParameter(f"unknown feed {unknown[0][:40]!r}: expected one of "
+                                 f"{', '.join(FEEDS)}")
+    return value
+
+
 @click.group()
 def gmp() -> None:
     """GMP reference-data feeds: sample drops, the daily load, its history."""
@@ -29,9 +41,10 @@ def gmp() -> None:
 
 @gmp.command()
 @click.option("--date", "day", required=True, callback=_date, help="Business date, YYYY-MM-DD.")
-@click.option("--landing", type=click.Path(path_type=Path, file_okay=False),
+@click.option("--landing", type=params.SafePath(path_type=Path, file_okay=False, exists=True),
               help="Landing directory (default $CISTRADE_HOME/landing).")
-@click.option("--feed", "feeds", multiple=True, help="Only these feeds (repeatable).")
+@click.option("--feed", "feeds", multiple=True, callback=_feeds,
+              help="Only these feeds (repeatable).")
 @click.option("--accept-row-count-change", is_flag=True,
               help="Operator override: load a feed held for a >10% row-count change.")
 def load(day: date, landing: Path | None, feeds: tuple[str, ...],
@@ -109,8 +122,8 @@ def summary(day: date | None) -> None:
     click.echo(f"Warehouse: {warehouse!r}")
     for name, counts in store.table_counts().items():
         current = warehouse.query(
-            f"SELECT max(business_date) AS d FROM gmp_cis.gmp_cis_sta_dly_{name}")[0]["d"]
-        click.echo(f"  gmp_cis.gmp_cis_sta_dly_{name:<13} current day {current or '-'!s:<11}"
+            f"SELECT max(business_date) AS d FROM {SCHEMA}.gmp_cis_sta_dly_{name}")[0]["d"]
+        click.echo(f"  {SCHEMA}.gmp_cis_sta_dly_{name:<13} current day {current or '-'!s:<11}"
                    f"{counts['current']:>9,} rows  ({counts['all_days']:,} rows over all days)")
     if day is not None:
         from cistrade_core.notify import mails

@@ -6,6 +6,7 @@ from datetime import date
 
 import click
 
+from cistrade_core.cli.gmp import _date, _feeds
 from cistrade_core.config import get_settings
 
 
@@ -23,9 +24,10 @@ def render() -> None:
 
 
 @gx.command()
-@click.option("--date", "day", required=True, help="Business date, YYYY-MM-DD.")
-@click.option("--feed", "feeds", multiple=True, help="Only these feeds (repeatable).")
-def validate(day: str, feeds: tuple[str, ...]) -> None:
+@click.option("--date", "day", required=True, callback=_date, help="Business date, YYYY-MM-DD.")
+@click.option("--feed", "feeds", multiple=True, callback=_feeds,
+              help="Only these feeds (repeatable).")
+def validate(day: date, feeds: tuple[str, ...]) -> None:
     """Run the suites on a day's landed files and rebuild the Data Docs."""
     from cistrade_core.feeds import FEEDS
     from cistrade_core.gmp.expectations import run_suite
@@ -33,7 +35,7 @@ def validate(day: str, feeds: tuple[str, ...]) -> None:
     settings = get_settings()
     ok = True
     for name in feeds or FEEDS:
-        result = run_suite(name, date.fromisoformat(day), settings)
+        result = run_suite(name, day, settings)
         click.echo(result.summary())
         ok &= result.success
     raise SystemExit(0 if ok else 1)

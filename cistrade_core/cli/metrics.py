@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from cistrade_core.cli import params
 from cistrade_core.config import REPO_ROOT
 
 DASHBOARDS_DIR = REPO_ROOT / "deploy" / "grafana" / "dashboards"
@@ -19,7 +20,7 @@ def metrics() -> None:
 @metrics.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 only inside a container network).")
-@click.option("--port", default=9464, show_default=True, type=int)
+@click.option("--port", default=9464, show_default=True, type=params.PORT)
 def serve(host: str, port: int) -> None:
     """Serve /metrics: the warehouse families and this process's metrics."""
     import signal
@@ -49,8 +50,8 @@ def show() -> None:
 
 
 @metrics.command()
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=DASHBOARDS_DIR,
-              show_default=True)
+@click.option("--out", type=params.SafePath(path_type=Path, file_okay=False),
+              default=DASHBOARDS_DIR, show_default=True)
 @click.option("--check", is_flag=True, help="Exit 1 if the files differ from the definitions.")
 def dashboards(out: Path, check: bool) -> None:
     """Write the Grafana dashboards (JSON) from their definitions."""

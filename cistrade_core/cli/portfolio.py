@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from cistrade_core.cli import params
 from cistrade_core.cli.common import (
     core_errors,
     current_session,
@@ -19,7 +20,7 @@ from cistrade_core.cli.common import (
 )
 from cistrade_core.portfolio import Portfolio, PortfolioFilter, Status
 
-VERSION = click.option("--version", "version", type=int, required=True,
+VERSION = click.option("--version", "version", type=params.VERSION, required=True,
                        help="The version you are acting on (see `show`).")
 UDF = click.option("--udf", "udfs", multiple=True, metavar="NAME=VALUE",
                    help="A user-defined field (repeat; empty value clears it).")
@@ -173,7 +174,7 @@ def show(code: str, as_json: bool) -> None:
 @click.option("--desk")
 @click.option("--owner")
 @click.option("--awaiting-approval", is_flag=True, help="Only changes waiting for a checker.")
-@click.option("--limit", default=500, show_default=True)
+@click.option("--limit", default=500, show_default=True, type=params.LIMIT)
 @click.option("--json", "as_json", is_flag=True)
 def list_(status: str | None, desk: str | None, owner: str | None, awaiting_approval: bool,
           limit: int, as_json: bool) -> None:
@@ -215,7 +216,8 @@ def history(code: str, as_json: bool) -> None:
 
 
 @portfolio.command()
-@click.option("--older-than-hours", type=float, default=24.0, show_default=True)
+@click.option("--older-than-hours", type=params.FiniteFloat(0, 24 * 366), default=24.0,
+              show_default=True)
 def remind(older_than_hours: float) -> None:
     """Mail checkers about approvals waiting longer than the given age (as the daily DAG does).
 

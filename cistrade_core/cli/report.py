@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from cistrade_core.cli import params
 from cistrade_core.cli.gmp import _date
 
 
@@ -34,7 +35,7 @@ def list_reports() -> None:
 @click.option("--format", "formats", multiple=True, type=click.Choice(["csv", "xlsx", "pdf"]),
               help="Only these formats (repeatable; default: the report's).")
 @click.option("--to", "to", multiple=True, help="Mail to these addresses instead (repeatable).")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+@click.option("--out", type=params.SafePath(path_type=Path, file_okay=False),
               help="Write the files here (default: $CISTRADE_HOME/reports/NAME/DATE).")
 @click.option("--no-mail", is_flag=True, help="Only build the files.")
 def run(name: str, day: date | None, formats: tuple[str, ...], to: tuple[str, ...],

@@ -143,6 +143,9 @@ class Converter:
                 raise MissingRateError(f"no FX rate from {from_ccy} to {to_ccy}{when}: {tried}")
             legs = (first, second)
         for leg in legs:
+            if not leg.rate.mid > 0:  # a rate stored before range checks existed
+                raise MissingRateError(f"the stored {leg.rate.pair} rate has mid "
+                                       f"{leg.rate.mid}: expected a positive rate")
             if leg.rate.stale:
                 r = leg.rate
                 raise StaleRateError(

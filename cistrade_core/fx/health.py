@@ -61,6 +61,15 @@ class LoadRun:
     message: str
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A record of an answer for a requested pair that could not be read, and why."""
+
+    pair: str
+    source: str
+    reason: str
+
+
 def outcome_of(requested: int, received: int, good: int) -> str:
     """The outcome of a provider call that answered."""
     if good == 0:

@@ -8,6 +8,12 @@ check or were held after a jump) are asked of Reuters and stored with Reuters
 as their source. When neither gives a good rate, nothing is stored, the last
 good rates stay current (and show their age), and the market data team is
 mailed. A Reuters run (the backup feed) asks Reuters only.
+
+Whatever a provider sends, a run ends with its run and feed-health rows and,
+where due, an alert: a record that cannot be read or a number storage cannot
+hold rejects that pair only (recorded with its reason in ``cis_fx_rate_held``),
+an answer that cannot be used at all fails that provider call only, and should
+storing the run fail, the run is recorded as an outage and alerted.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from datetime import datetime
 
 from cistrade_core.config import Settings
 from cistrade_core.fx.alerts import FxAlert, send_alert
-from cistrade_core.fx.health import FeedHealth, LoadRun, outcome_of
+from cistrade_core.fx.health import FeedHealth, LoadRun, Unreadable, outcome_of
 from cistrade_core.fx.models import FxRate, StoredRate, format_age, utcnow
 from cistrade_core.fx.pairs import COVERAGE, PROVIDERS, normalise_pair
 from cistrade_core.fx.providers import (
@@ -29,6 +35,7 @@ from cistrade_core.fx.providers import (
     ProviderClient,
     ProviderEndpoint,
     ProviderError,
+    ProviderResponseError,
     make_client,
 )
 from cistrade_core.fx.settings import FxSettings
@@ -55,6 +62,7 @@ class ProviderCall:
     health: FeedHealth
     validation: ValidationResult = field(default_factory=ValidationResult)
     error: ProviderError | None = None
+    unreadable: list[Unreadable] = field(default_factory=list)
 
 
 @dataclass
@@ -67,6 +75,7 @@ class LoadReport:
     good: list[FxRate] = field(default_factory=list)
     rejected: list[Failure] = field(default_factory=list)
     held: list[Failure] = field(default_factory=list)
+    unreadable: list[Unreadable] = field(default_factory=list)
     health: list[FeedHealth] = field(default_factory=list)
     alerts: list[FxAlert] = field(default_factory=list)
     missing: tuple[str, ...] = ()
@@ -97,6 +106,8 @@ class LoadReport:
         if self.rejected:
             checks = Counter(str(f.check) for f in self.rejected)
             lines.append("  rejected: " + ", ".join(f"{n} {c}" for c, n in checks.items()))
+        if self.unreadable:
+            lines.append("  unreadable: " + ", ".join(u.pair for u in self.unreadable))
         if self.held:
             lines.append(f"  held after a jump: {', '.join(f.rate.pair for f in self.held)}")
         if self.stale:
@@ -172,6 +183,7 @@ class FxLoader:
             report.good.extend(call.validation.good)
             report.rejected.extend(call.validation.rejected)
             report.held.extend(call.validation.held)
+            report.unreadable.extend(call.unreadable)
             report.health.append(call.health)
         got = {r.pair for r in report.good}
         report.missing = tuple(p for p in requested if p not in got)
@@ -187,8 +199,11 @@ class FxLoader:
                       len(report.good), 0, from_fallback, len(report.missing), "")
         run.message = self._message(report, status, from_fallback)
         report.run = run
-        report.stored = self.store.save_run(run, report.good, report.rejected, report.health,
-                                            report.held)
+        try:
+            report.stored = self.store.save_run(run, report.good, report.rejected,
+                                                report.health, report.held, report.unreadable)
+        except Exception as exc:  # noqa: BLE001 - the run must still be recorded and alerted
+            self._store_failed(report, exc)
         report.stale = [r for r in self.store.current_rates(
             now=self.clock(), stale_after=self.fx.stale_after) if r.stale]
         log.log(logging.INFO if status == "ok" else logging.WARNING, "FX load %s: %s", run_id,
@@ -205,7 +220,15 @@ class FxLoader:
         health = FeedHealth(report.run_id, provider, role, started, started, len(pairs))
         call = ProviderCall(health)
         try:
-            result = self._client(provider).fetch(pairs)
+            try:
+                result = self._client(provider).fetch(pairs)
+            except ProviderError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one provider's failure, not the run's
+                log.exception("FX load %s: %s call failed unexpectedly", report.run_id, provider)
+                raise ProviderResponseError(
+                    provider, f"unexpected failure reading the answer: {type(exc).__name__}"
+                ) from None
         except ProviderError as exc:
             call.error = exc
             health.attempts, health.retries = exc.attempts, exc.retries
@@ -227,10 +250,14 @@ class FxLoader:
         call.validation = validate(result.rates, known_currencies=known, last_mids=last_mids,
                                    now=self.clock(), rules=self.fx.rules)
         v = call.validation
+        requested = set(pairs)
+        call.unreadable = [Unreadable(pair, provider, reason) for pair, reason in
+                           dict(result.unreadable).items() if pair in requested]
         health.finished_at = self.clock()
         health.attempts, health.retries = result.attempts, result.retries
         health.pairs_received = len(result.rates)
-        health.pairs_good, health.pairs_rejected = len(v.good), len(v.rejected)
+        health.pairs_good = len(v.good)
+        health.pairs_rejected = len(v.rejected) + len(call.unreadable)
         health.pairs_held = len(v.held)
         health.outcome = outcome_of(len(pairs), len(result.rates), len(v.good))
         notes = []
@@ -248,7 +275,32 @@ class FxLoader:
         for failure in v.held:
             log.warning("FX load %s: %s %s held: %s", report.run_id, provider,
                         failure.rate.pair, failure.detail)
+        for record in call.unreadable:
+            log.warning("FX load %s: %s %s rejected (unreadable): %s", report.run_id, provider,
+                        record.pair, record.reason)
         return call
+
+    def _store_failed(self, report: LoadReport, exc: Exception) -> None:
+        """Storing the run failed: record it as an outage (no rate stored) and alert."""
+        assert report.run is not None
+        reason = f"storing the run failed: {type(exc).__name__}: {str(exc)[:300]}"
+        log.error("FX load %s: %s", report.run_id, reason)
+        run = report.run
+        run.status, run.pairs_fresh, run.pairs_stored = "outage", 0, 0
+        run.message = f"{reason}; no rate stored, the last good rates stay current"
+        for h in report.health:
+            h.pairs_stored = 0
+        report.good, report.stored = [], 0
+        try:
+            self.store.save_run(run, [], [], report.health)
+        except Exception:  # noqa: BLE001 - the alert below still goes out
+            log.exception("FX load %s: the run record could not be stored either",
+                          report.run_id)
+        report.alerts.append(send_alert(
+            FxAlert("store_failed", f"FX rates of run {report.run_id} could not be stored",
+                    [reason, "", "No rate of this run was stored; the last good rates stay "
+                     "current."], report.provider),
+            notifier=self.notifier, warehouse=self.store.warehouse, run_id=report.run_id))
 
     def _message(self, report: LoadReport, status: str, from_fallback: int) -> str:
         if status == "outage":
@@ -305,14 +357,17 @@ class FxLoader:
                    "it with `cistrade fx release PAIR`."],
                 report.provider,
             ))
-        if report.rejected:
+        if report.rejected or report.unreadable:
             checks = Counter(str(f.check) for f in report.rejected)
+            checks.update({"unreadable": len(report.unreadable)} if report.unreadable else {})
             alerts.append(FxAlert(
                 "rejected",
-                f"{len(report.rejected)} rates rejected by validation ("
+                f"{len(report.rejected) + len(report.unreadable)} rates rejected by validation ("
                 + ", ".join(f"{n} {c}" for c, n in checks.items()) + ")",
                 [f"{f.rate.pair} from {f.rate.source}: {f.check}: {f.detail}"
-                 for f in report.rejected],
+                 for f in report.rejected]
+                + [f"{u.pair} from {u.source}: unreadable: {u.reason}"
+                   for u in report.unreadable],
                 report.provider,
             ))
         return alerts

@@ -14,6 +14,7 @@ variable                           default    meaning
 ``CISTRADE_FX_MAX_RETRY_AFTER``    60         a longer ``Retry-After`` (s) is not waited for
 ``CISTRADE_FX_CONNECT_TIMEOUT``    3.05       connect timeout (s)
 ``CISTRADE_FX_READ_TIMEOUT``       10         read timeout (s)
+``CISTRADE_FX_DEADLINE``           30         most one attempt may take, to the last byte (s)
 ``CISTRADE_FX_MAX_AGE``            900        oldest provider timestamp accepted (s)
 ``CISTRADE_FX_FUTURE_TOLERANCE``   60         clock skew accepted for timestamps ahead (s)
 ``CISTRADE_FX_MID_TOLERANCE_BP``   1          mid vs (bid+ask)/2, basis points
@@ -83,6 +84,7 @@ class FxSettings:
                 connect_timeout=_float(env, "CISTRADE_FX_CONNECT_TIMEOUT",
                                        d_retry.connect_timeout),
                 read_timeout=_float(env, "CISTRADE_FX_READ_TIMEOUT", d_retry.read_timeout),
+                deadline=_float(env, "CISTRADE_FX_DEADLINE", d_retry.deadline),
             ),
             stale_after=_seconds(env, "CISTRADE_FX_STALE_AFTER", d.stale_after),
             divergence_bp=_decimal(env, "CISTRADE_FX_DIVERGENCE_BP", d.divergence_bp),

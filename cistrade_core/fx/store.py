@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from cistrade_core.fx.health import FeedHealth, LoadRun
+from cistrade_core.fx.health import FeedHealth, LoadRun, Unreadable
 from cistrade_core.fx.models import FxRate, StoredRate, as_utc, utcnow
 from cistrade_core.fx.pairs import normalise_pair
-from cistrade_core.fx.validation import Failure
+from cistrade_core.fx.validation import Check, Failure, storage_range
 from cistrade_core.warehouse import SCHEMA, Warehouse
 from cistrade_core.warehouse.tables import table_spec
 
@@ -58,14 +58,33 @@ def _rate_row(rate: FxRate, run_id: str, loaded_at: datetime) -> dict[str, Any]:
             "loaded_at": loaded_at}
 
 
+#: The most characters of a provider's text kept in a held row.
+MAX_DETAIL = 500
+
+
+def _stored_number(value: Decimal | None) -> Decimal | None:
+    """``value`` if the table's DECIMAL holds it, else NULL (the detail says what it was)."""
+    return value if storage_range().fits(value) else None
+
+
 def _held_row(failure: Failure, disposition: str, run_id: str, recorded_at: datetime
               ) -> dict[str, Any]:
     """A rejected or held rate as a row of ``cis_fx_rate_held``."""
     r = failure.rate
-    return {"run_id": run_id, "pair": r.pair, "source": r.source, "source_id": r.source_id,
-            "bid": r.bid, "ask": r.ask, "mid": r.mid, "provider_ts": naive_utc(r.provider_ts),
-            "disposition": disposition, "check_name": str(failure.check),
-            "detail": failure.detail, "reference_mid": failure.reference_mid,
+    return {"run_id": run_id, "pair": r.pair, "source": r.source,
+            "source_id": r.source_id[:100], "bid": _stored_number(r.bid),
+            "ask": _stored_number(r.ask), "mid": _stored_number(r.mid),
+            "provider_ts": naive_utc(r.provider_ts), "disposition": disposition,
+            "check_name": str(failure.check), "detail": failure.detail[:MAX_DETAIL],
+            "reference_mid": failure.reference_mid, "recorded_at": recorded_at}
+
+
+def _unreadable_row(record: Unreadable, run_id: str, recorded_at: datetime) -> dict[str, Any]:
+    """A record of an answer that could not be read, as a rejected row without numbers."""
+    return {"run_id": run_id, "pair": record.pair, "source": record.source,
+            "source_id": None, "bid": None, "ask": None, "mid": None, "provider_ts": None,
+            "disposition": "rejected", "check_name": str(Check.UNREADABLE),
+            "detail": record.reason[:MAX_DETAIL], "reference_mid": None,
             "recorded_at": recorded_at}
 
 
@@ -122,7 +141,8 @@ class FxStore:
 
     # -- writing ---------------------------------------------------------------------------------
     def save_run(self, run: LoadRun, good: Sequence[FxRate], failures: Iterable[Failure],
-                 health: Sequence[FeedHealth], held: Iterable[Failure] = ()) -> int:
+                 health: Sequence[FeedHealth], held: Iterable[Failure] = (),
+                 unreadable: Iterable[Unreadable] = ()) -> int:
         """Store a run in one unit of work: its good rates, rejected and held rates, the
         feed-health records and the run record. Sets each health record's ``pairs_stored``
         and the run's ``pairs_stored``; returns the number of rates newly written.
@@ -132,10 +152,11 @@ class FxStore:
         """
         loaded_at = naive_utc(utcnow())
         rates = _unique(RATES, (_rate_row(r, run.run_id, loaded_at) for r in good))
-        set_aside = _unique(HELD, (
-            _held_row(f, disposition, run.run_id, loaded_at)
-            for disposition, items in (("rejected", failures), ("held", held)) for f in items
-        ))
+        set_aside = _unique(HELD, [
+            *(_held_row(f, disposition, run.run_id, loaded_at)
+              for disposition, items in (("rejected", failures), ("held", held)) for f in items),
+            *(_unreadable_row(u, run.run_id, loaded_at) for u in unreadable),
+        ])
         with self.warehouse.transaction() as tx:
             written = tx.insert_new(RATES, rates)
             for h in health:

@@ -91,14 +91,15 @@ def read_control_file(path: Path, feed: str, business_date: date) -> ControlFile
         with path.open("rb") as fh:
             raw = fh.read(MAX_CONTROL_BYTES + 1)
     except OSError as exc:
-        raise fail(f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+        raise fail(f"cannot be read ({exc.strerror or type(exc).__name__}); expected a "
+                   "readable file") from None
     if len(raw) > MAX_CONTROL_BYTES:
         raise fail(f"larger than {MAX_CONTROL_BYTES} bytes; expected a header line and one "
                    "data line")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise fail(f"not UTF-8 ({exc.reason})") from None
+        raise fail(f"not UTF-8 ({exc.reason}); expected UTF-8 text") from None
     lines = _lines(text)
     if len(lines) != 2:
         raise fail(f"expected a header line and one data line, found {len(lines)} lines")

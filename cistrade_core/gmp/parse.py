@@ -111,16 +111,18 @@ def _first_offence(buf: bytes) -> tuple[int, str] | None:
         buf.decode("utf-8")
     except UnicodeDecodeError as exc:
         if exc.reason == "unexpected end of data":
-            what = "file ends inside a UTF-8 character"
+            what = "file ends inside a UTF-8 character (expected UTF-8 text)"
         else:
-            what = f"invalid UTF-8 byte 0x{buf[exc.start]:02x} at character {{character}}"
+            what = (f"invalid UTF-8 byte 0x{buf[exc.start]:02x} at character {{character}} "
+                    "(expected UTF-8 text)")
         offences.append((exc.start, what))
     if b"\x00" in buf:
-        offences.append((buf.index(b"\x00"), "NUL byte at character {character} (a text "
-                                              "feed has none)"))
+        offences.append((buf.index(b"\x00"), "NUL byte at character {character} (expected "
+                                              "text, which has none)"))
     if b"\r" in buf and (bare := _BARE_CR.search(buf)):
         offences.append((bare.start(), "carriage return without a line feed at character "
-                                       "{character} (lines end in \\n or \\r\\n)"))
+                                       "{character} (expected lines ending in \\n or "
+                                       "\\r\\n)"))
     return min(offences) if offences else None
 
 
@@ -147,7 +149,8 @@ def _check_bytes(path: Path, names: list[str]) -> Problem | None:
             cursor.advance(buf)
             if cursor.characters > MAX_LINE_CHARS:
                 return Problem(CheckKind.FORMAT, path.name,
-                               f"line longer than {MAX_LINE_CHARS:,} characters", cursor.line)
+                               f"line longer than {MAX_LINE_CHARS:,} characters (expected at "
+                               "most that)", cursor.line)
             if not chunk:
                 break
     return None
@@ -211,7 +214,8 @@ def read_data_file(feed: Feed, path: Path) -> ParsedFile:
         table = _read_table(path, names, on_invalid_row)
     except pa.ArrowInvalid as exc:  # e.g. a line wider than a block: located by Arrow only
         empty.problems.append(Problem(CheckKind.FORMAT, path.name,
-                                      f"cannot be split into lines and fields: {exc}"[:200]))
+                                      f"cannot be split into lines of {len(names)} fields as "
+                                      f"expected: {exc}"[:200]))
         return empty
     problems = [
         Problem(CheckKind.FORMAT, path.name,
@@ -242,7 +246,8 @@ def read_data_file(feed: Feed, path: Path) -> ParsedFile:
             line_numbers = np.delete(line_numbers, blank_idx)
     if not _ends_in_newline(path):
         problems.append(Problem(CheckKind.FORMAT, path.name,
-                                "the last line does not end in \\n or \\r\\n (file cut short?)",
+                                "the last line does not end in \\n or \\r\\n as expected (file "
+                                "cut short?)",
                                 total + 1))
     problems.sort(key=lambda p: p.line or 0)
     return ParsedFile(feed, path, table, total, line_numbers, problems)

@@ -15,8 +15,7 @@ from typing import Any, Protocol
 
 from cistrade_core.errors import NotFound, ValidationError
 from cistrade_core.feeds import FEEDS as FEED_DEFINITIONS
-
-S = "gmp_cis"
+from cistrade_core.warehouse import SCHEMA
 
 
 class Queryable(Protocol):
@@ -31,7 +30,7 @@ class ReferenceFeed:
 
     @property
     def table(self) -> str:
-        return f"{S}.gmp_cis_sta_dly_{self.name}"
+        return f"{SCHEMA}.gmp_cis_sta_dly_{self.name}"
 
     @property
     def columns(self) -> tuple[str, ...]:

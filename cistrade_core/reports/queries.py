@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from cistrade_core.reports.data import Kind, ReportColumn, ReportData
+from cistrade_core.warehouse import SCHEMA
 
 if TYPE_CHECKING:  # the warehouse (DuckDB, Arrow) is imported only where a query runs
     from cistrade_core.warehouse import Warehouse
@@ -63,13 +64,13 @@ def gmp_load_summary(warehouse: Warehouse, p: ReportParams) -> ReportData:
 
     ensure_core_schema(warehouse)  # the GMP tables, and the mail outbox holding the alerts
     rows = warehouse.query(
-        """
+        f"""
         SELECT business_date, feed, status, row_count, extract_timestamp, recorded_at,
                override, reason
         FROM (
             SELECT h.*, row_number() OVER (PARTITION BY feed, business_date
                                            ORDER BY recorded_at DESC) AS rn
-            FROM gmp_cis.gmp_load_history AS h WHERE business_date BETWEEN ? AND ?
+            FROM {SCHEMA}.gmp_load_history AS h WHERE business_date BETWEEN ? AND ?
         ) AS latest
         WHERE rn = 1
         ORDER BY business_date, CASE feed WHEN 'currency' THEN 1 WHEN 'country' THEN 2
@@ -154,10 +155,10 @@ def pending_approvals(warehouse: Warehouse, p: ReportParams) -> ReportData:
     _core_schema(warehouse)
     _, until = _window(p)
     rows = warehouse.query(
-        """
+        f"""
         SELECT portfolio_code, portfolio_name, desk, owner, status, pending_action,
                submitted_by, submitted_at, version
-        FROM gmp_cis.cis_portfolio
+        FROM {SCHEMA}.cis_portfolio
         WHERE (status = 'PENDING_APPROVAL' OR pending_status = 'PENDING_APPROVAL')
           AND submitted_at < ?
         ORDER BY submitted_at
@@ -184,10 +185,10 @@ def portfolio_activity(warehouse: Warehouse, p: ReportParams) -> ReportData:
     _core_schema(warehouse)
     start, until = _window(p)
     rows = warehouse.query(
-        """
+        f"""
         SELECT action_at, portfolio_code, version, action, actor, status, base_currency, desk,
                reason
-        FROM gmp_cis.cis_portfolio_history
+        FROM {SCHEMA}.cis_portfolio_history
         WHERE action_at >= ? AND action_at < ?
         ORDER BY action_at, portfolio_code, version
         """,
@@ -211,9 +212,9 @@ def audit_log_extract(warehouse: Warehouse, p: ReportParams) -> ReportData:
     _core_schema(warehouse)
     start, until = _window(p)
     rows = warehouse.query(
-        """
+        f"""
         SELECT event_time, user_login, action, entity_type, entity_id, outcome, detail
-        FROM gmp_cis.cis_audit_log
+        FROM {SCHEMA}.cis_audit_log
         WHERE event_time >= ? AND event_time < ?
         ORDER BY event_time, event_id
         """,

@@ -55,8 +55,8 @@ def _quoted(text: str, limit: int = 40) -> str:
 
 
 def _decimal(text: str) -> str:
-    expected = (f"expected a decimal number such as -12.5 or 1.5e3, below 1e38 with at most "
-                f"{DECIMAL_MAX_PLACES} decimal places")
+    expected = (f"expected a decimal number such as -12.5 or 1.5e3, below 1e38, with at most "
+                f"{DECIMAL_MAX_PLACES} decimal places and {DECIMAL_MAX_DIGITS} digits")
     if len(text) > MAX_NUMBER_TEXT or not _DECIMAL_RE.fullmatch(text):
         raise ValueError(f"{_quoted(text)} is not a decimal number: {expected}")
     try:
@@ -114,8 +114,9 @@ def canonical(data_type: DataType, raw: object, allowed: Sequence[str] = ()) -> 
                          f"{', '.join(sorted(_TRUE | _FALSE))}")
     if data_type is DataType.ENUM:
         if text not in allowed:
+            choices = printable(", ".join(allowed))
             raise ValueError(f"{_quoted(text)} is not allowed: expected one of "
-                             f"{', '.join(allowed)}")
+                             f"{choices[:300]}{'...' if len(choices) > 300 else ''}")
         return text
     raise ValueError(f"unsupported type {data_type}: expected one of "
                      f"{', '.join(t.lower() for t in DataType)}")

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from airflow.sdk import Asset
 
+from cistrade_core.warehouse.ddl import SCHEMA
 
-def warehouse_asset(qualified_table: str) -> Asset:
-    """The Asset of a warehouse table, e.g. ``gmp_cis.gmp_cis_sta_dly_currency``."""
-    schema, table = qualified_table.split(".", 1)
-    return Asset(name=qualified_table, uri=f"cistrade://warehouse/{schema}/{table}")
+
+def warehouse_asset(table: str) -> Asset:
+    """The Asset of a warehouse table: ``cis_fx_rate``, or qualified as report definitions
+    name it, ``gmp_cis.cis_fx_rate``. Either way its name is qualified."""
+    schema, _, name = table.rpartition(".")
+    if schema and schema != SCHEMA:
+        raise ValueError(f"{table!r}: the warehouse tables are in schema {SCHEMA!r}")
+    return Asset(name=f"{SCHEMA}.{name}", uri=f"cistrade://warehouse/{SCHEMA}/{name}")

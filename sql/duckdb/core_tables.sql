@@ -54,6 +54,14 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_session (
     revoked_at   TIMESTAMP
 );
 
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_api_client (
+    client_id    VARCHAR   PRIMARY KEY,  -- also the login of its service account (cis_acl_user)
+    group_name   VARCHAR   NOT NULL,     -- the ACL group the client acts in
+    description  VARCHAR,
+    created_at   TIMESTAMP NOT NULL,
+    created_by   VARCHAR   NOT NULL
+);
+
 -- Failed logins per key (login:<login>, client:<address>): back-off and lockout
 CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_login_throttle (
     throttle_key    VARCHAR   PRIMARY KEY,

@@ -234,6 +234,18 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_session (
 PARTITION BY HASH (session_id) PARTITIONS 2
 STORED AS KUDU;
 
+-- API clients (OAuth 2.0 client credentials): the secret is the service account's hash ------
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_api_client (
+    client_id    STRING    NOT NULL COMMENT 'also the login of its service account',
+    group_name   STRING    NOT NULL COMMENT 'the ACL group the client acts in',
+    description  STRING,
+    created_at   TIMESTAMP NOT NULL,
+    created_by   STRING    NOT NULL,
+    PRIMARY KEY (client_id)
+)
+PARTITION BY HASH (client_id) PARTITIONS 2
+STORED AS KUDU;
+
 -- Failed logins per key (login:<login>, client:<address>): back-off and lockout -----------
 CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_login_throttle (
     throttle_key    STRING    NOT NULL COMMENT 'login:<login> or client:<address>',

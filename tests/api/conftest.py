@@ -88,7 +88,12 @@ def api_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def live_api(tmp_path_factory, core_seed, api_data, api_env) -> Iterator[LiveApi]:
+def api_workers() -> int:
+    return 1
+
+
+@pytest.fixture(scope="module")
+def live_api(tmp_path_factory, core_seed, api_data, api_env, api_workers) -> Iterator[LiveApi]:
     """``cistrade api serve`` on 127.0.0.1 over a copy of the seeded warehouse, with a real
     SMTP server for the workflow mail."""
     from cistrade_dev.smtp_server import start_server
@@ -101,7 +106,7 @@ def live_api(tmp_path_factory, core_seed, api_data, api_env) -> Iterator[LiveApi
     smtp = start_server(home / "outbox")
     env = {**os.environ, "CISTRADE_HOME": str(home), "CISTRADE_SMTP_HOST": "127.0.0.1",
            "CISTRADE_SMTP_PORT": str(smtp.port), **api_env}
-    url, process = start_api(home, env)
+    url, process = start_api(home, env, api_workers)
     try:
         yield LiveApi(url, home, core_seed.passwords, process)
     finally:

@@ -103,3 +103,47 @@ def test_validation_errors_are_problem_details_naming_the_field(live_api):
             "base currency XYZ is not in the currency reference data")
         body = json.dumps(lib.json()).lower()
         assert "select" not in body and "traceback" not in body
+
+
+def test_client_credentials_grant_for_a_registered_client(live_api):
+    import base64
+    import os
+    import subprocess
+
+    from tests.api.conftest import CISTRADE
+
+    env = {**os.environ, "CISTRADE_HOME": str(live_api.home)}
+    out = subprocess.run([CISTRADE, "api", "client-create", "client-reports",
+                          "--group", "Auditors"], env=env, capture_output=True, text=True,
+                         check=True).stdout
+    secret = out.split("client_secret:")[1].split()[0]
+    from cistrade_core.warehouse.duckdb_backend import DuckDBWarehouse
+
+    stored = DuckDBWarehouse(live_api.home / "warehouse.duckdb").query(
+        "SELECT password_hash FROM gmp_cis.cis_acl_user WHERE user_login = 'client-reports'")
+    assert stored[0]["password_hash"].startswith("$argon2id$")
+    assert secret not in stored[0]["password_hash"]
+    form = httpx.post(f"{live_api.url}/api/v1/token", data={
+        "grant_type": "client_credentials", "client_id": "client-reports",
+        "client_secret": secret})
+    assert form.status_code == 200, form.text
+    basic = base64.b64encode(f"client-reports:{secret}".encode()).decode()
+    r = httpx.post(f"{live_api.url}/api/v1/token", data={"grant_type": "client_credentials"},
+                   headers={"Authorization": f"Basic {basic}"})
+    auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    me = httpx.get(f"{live_api.url}/api/v1/whoami", headers=auth).json()
+    assert me["primary_group"] == "Auditors" and me["permissions"]["cis-audit"] == "READ"
+    assert httpx.get(f"{live_api.url}/api/v1/audit", headers=auth).status_code == 200
+    assert httpx.post(f"{live_api.url}/api/v1/portfolios/X/approve",
+                      headers={**auth, "If-Match": '"1"'}).status_code == 403
+    wrong = httpx.post(f"{live_api.url}/api/v1/token", data={
+        "grant_type": "client_credentials", "client_id": "client-reports",
+        "client_secret": "not-the-secret"})
+    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
+    person = httpx.post(f"{live_api.url}/api/v1/token", data={
+        "grant_type": "client_credentials", "client_id": "maker1",
+        "client_secret": live_api.passwords["maker1"]})
+    assert person.status_code == 401          # people use the password grant
+    as_password = httpx.post(f"{live_api.url}/api/v1/token", data={
+        "grant_type": "password", "username": "client-reports", "password": secret})
+    assert as_password.status_code == 400     # clients use the client grant

@@ -14,12 +14,12 @@ def _day(warehouse, feed_name: str, day: date, rows: list[tuple]) -> None:
     import pyarrow as pa
 
     from cistrade_core.feeds import FEEDS
-    from cistrade_core.warehouse import LoadRecord, LoadStatus
+    from cistrade_core.gmp.store import GmpStore, LoadRecord, LoadStatus
 
     feed = FEEDS[feed_name]
     table = pa.table({n: [r[i] for r in rows] for i, n in enumerate(feed.column_names)})
-    warehouse.replace_feed_day(feed, day, table, LoadRecord(feed_name, day, LoadStatus.LOADED,
-                                                            "test", row_count=len(rows)))
+    GmpStore(warehouse).load_day(feed, day, table, LoadRecord(feed_name, day, LoadStatus.LOADED,
+                                                              "test", row_count=len(rows)))
 
 
 @pytest.fixture(scope="module")

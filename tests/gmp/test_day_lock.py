@@ -14,6 +14,7 @@ import pytest
 from cistrade_core.gmp.day_lock import DayLock, LoadAlreadyRunning
 from cistrade_core.gmp.outcome import FeedStatus
 from cistrade_core.gmp.pipeline import GmpLoad
+from cistrade_core.gmp.store import GmpStore
 
 from .conftest import DAY, PREVIOUS_DAY
 
@@ -38,7 +39,7 @@ def test_two_loads_of_one_day_started_0_3_s_apart(settings, warehouse, drop):
         if code == 75:
             assert f"a GMP load of {DAY} is already running: run gmp-" in err
             assert "Run it again when that run has finished" in err and out == ""
-    history = warehouse.load_history(DAY, DAY)
+    history = GmpStore(warehouse).load_history(DAY, DAY)
     assert {r.status for r in history} == {"loaded"}
     assert {r.feed for r in history} == {"currency", "country", "calendar", "counterparty"}
     stage = settings.staging_dir / f"{DAY:%Y%m%d}"
@@ -54,7 +55,7 @@ def test_a_held_day_refuses_a_second_run_clearly_and_does_nothing(settings, ware
     assert out.stderr.startswith(f"Error: a GMP load of {DAY} is already running: run "
                                  "manual__2026-11-28T03:00:00 (pid ")
     assert "Traceback" not in out.stderr and out.stdout == ""
-    assert warehouse.load_history(DAY, DAY) == []
+    assert GmpStore(warehouse).load_history(DAY, DAY) == []
     again = subprocess.run(CLI, capture_output=True, text=True, env=os.environ.copy(),
                            timeout=300)
     assert again.returncode == 0, again.stderr  # released: the day loads

@@ -18,6 +18,7 @@ from cistrade_core import notify
 from cistrade_core.feeds import get_feed
 from cistrade_core.gmp.outcome import FeedStatus
 from cistrade_core.gmp.parse import MAX_HEADER_BYTES
+from cistrade_core.gmp.store import GmpStore
 
 from .conftest import DAY
 
@@ -35,7 +36,7 @@ def control(settings) -> Path:
 
 def everything_recorded(warehouse, smtp_server) -> str:
     """Every text the load left: load history, outbox rows, received mail files."""
-    texts = [repr(r) for r in warehouse.load_history(DAY, DAY)]
+    texts = [repr(r) for r in GmpStore(warehouse).load_history(DAY, DAY)]
     texts += [repr(m) for m in notify.mails(warehouse, topic="gmp")]
     texts += [p.read_text(errors="replace") for p in Path(smtp_server.outbox).glob("*.eml")]
     return "\n".join(texts)
@@ -47,7 +48,7 @@ def rejected(gmp, warehouse, expected: str):
     assert outcome.status is FeedStatus.REJECTED, outcome.reason
     assert expected in outcome.reason
     assert len(outcome.reason) < 400
-    [record] = warehouse.load_history(DAY, DAY, "currency")
+    [record] = GmpStore(warehouse).load_history(DAY, DAY, "currency")
     assert record.status == "rejected" and expected in record.reason
     [alert] = notify.mails(warehouse, topic="gmp.format_error", feed="currency",
                            business_date=DAY)
@@ -128,7 +129,7 @@ def test_an_unreadable_data_file_is_a_recorded_rejection(drop, settings, warehou
     assert out.returncode == 1, out.stderr
     assert "Traceback" not in out.stdout + out.stderr
     assert "cannot be read (Permission denied)" in out.stdout
-    [record] = warehouse.load_history(DAY, DAY, "currency")
+    [record] = GmpStore(warehouse).load_history(DAY, DAY, "currency")
     assert record.status == "rejected" and "Permission denied" in record.reason
     assert notify.mails(warehouse, topic="gmp.format_error", feed="currency")
 
@@ -153,7 +154,7 @@ def test_nul_bytes_after_a_good_header_are_refused_in_the_first_chunk(gmp, drop,
         fh.truncate(512 * 1024**2)  # 512 MB of NULs after the header, sparse
     started = time.monotonic()
     outcome = rejected(gmp, warehouse, "line 2, column currency_code: NUL byte at character 1 "
-                                       "(a text feed has none)")
+                                       "(expected text, which has none)")
     assert time.monotonic() - started < 20 and outcome.rows is None
 
 

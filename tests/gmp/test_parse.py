@@ -47,7 +47,8 @@ def test_wrong_header_is_a_format_problem_on_line_1(tmp_path):
 def test_bad_encoding_names_line_and_character(tmp_path):
     data = (HEADER + "\nUSD|US Dollar|840|2|Y\nXOF|Franc C").encode() + b"\xe9" + b"A|952|0|Y\n"
     [problem] = read_data_file(CURRENCY, write(tmp_path, data)).problems
-    assert (problem.line, problem.message) == (3, "invalid UTF-8 byte 0xe9 at character 12")
+    assert (problem.line, problem.message) == (
+        3, "invalid UTF-8 byte 0xe9 at character 12 (expected UTF-8 text)")
     assert str(problem).startswith("gmp_cis_sta_dly_currency_20261127.csv line 3")
 
 
@@ -65,9 +66,10 @@ def test_utf8_text_is_read_and_a_bad_byte_is_located_by_line_character_and_colum
     bad = (HEADER + "\nXOF|Fr€nc ").encode() + b"\xe9" + b"|952|0|Y\n"
     [problem] = read_data_file(CURRENCY, write(tmp_path, bad)).problems
     assert (problem.line, problem.column) == (2, "currency_name")
-    assert problem.message == "invalid UTF-8 byte 0xe9 at character 11"
+    assert problem.message == "invalid UTF-8 byte 0xe9 at character 11 (expected UTF-8 text)"
     assert str(problem) == ("gmp_cis_sta_dly_currency_20261127.csv line 2, column "
-                            "currency_name: invalid UTF-8 byte 0xe9 at character 11")
+                            "currency_name: invalid UTF-8 byte 0xe9 at character 11 "
+                            "(expected UTF-8 text)")
 
 
 def test_a_utf8_bom_is_ignored_but_a_utf16_file_is_not_utf8(tmp_path):
@@ -78,7 +80,7 @@ def test_a_utf8_bom_is_ignored_but_a_utf16_file_is_not_utf8(tmp_path):
     utf16 = read_data_file(CURRENCY, write(tmp_path, (HEADER + "\n" + row).encode("utf-16")))
     [problem] = utf16.problems
     assert (problem.line, problem.column, problem.message) == (
-        1, "currency_code", "invalid UTF-8 byte 0xff at character 1")
+        1, "currency_code", "invalid UTF-8 byte 0xff at character 1 (expected UTF-8 text)")
 
 
 def test_lines_end_in_lf_or_crlf(tmp_path):
@@ -94,7 +96,7 @@ def test_lines_end_in_lf_or_crlf(tmp_path):
     [problem] = read_data_file(CURRENCY, write(tmp_path, bare_cr.encode())).problems
     assert (problem.line, problem.column) == (3, "currency_name")
     assert problem.message == ("carriage return without a line feed at character 9 "
-                               "(lines end in \\n or \\r\\n)")
+                               "(expected lines ending in \\n or \\r\\n)")
     old_mac = "\r".join([HEADER, *rows, ""])
     [problem] = read_data_file(CURRENCY, write(tmp_path, old_mac.encode())).problems
     assert (problem.line, problem.column) == (1, "is_active")
@@ -105,7 +107,7 @@ def test_lines_end_in_lf_or_crlf(tmp_path):
     parsed = read_data_file(CURRENCY, write(tmp_path, cut.encode()))
     [problem] = parsed.problems
     assert (problem.line, problem.message) == (
-        4, "the last line does not end in \\n or \\r\\n (file cut short?)")
+        4, "the last line does not end in \\n or \\r\\n as expected (file cut short?)")
     assert str(problem).startswith("gmp_cis_sta_dly_currency_20261127.csv line 4: ")
 
 
@@ -121,11 +123,11 @@ def test_chunk_boundaries_change_nothing(tmp_path, monkeypatch):
         [problem] = read_data_file(CURRENCY, write(tmp_path, bad)).problems
         assert (problem.line, problem.column, problem.message) == (
             3, "currency_name", "carriage return without a line feed at character 7 "
-            "(lines end in \\n or \\r\\n)"), size
+            "(expected lines ending in \\n or \\r\\n)"), size
         cut = read_data_file(CURRENCY, write(tmp_path, good[:good.index("€".encode()) + 2]))
         [problem] = cut.problems
         assert (problem.line, problem.column, problem.message) == (
-            2, "currency_name", "file ends inside a UTF-8 character"), size
+            2, "currency_name", "file ends inside a UTF-8 character (expected UTF-8 text)"), size
 
 
 def test_fields_are_split_on_pipes_only_and_quotes_are_data(tmp_path):

@@ -77,7 +77,7 @@ FAULT_MESSAGES = {
                         "business day (value 'ZZ')",
     "unknown-parent": "column parent_id: must exist in counterparty.counterparty_id",
     "self-parent": "column parent_id: must differ from counterparty_id of the same line",
-    "cut-last-line": "the last line does not end in \\n or \\r\\n (file cut short?)",
+    "cut-last-line": "the last line does not end in \\n or \\r\\n as expected (file cut short?)",
 }
 
 
