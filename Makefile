@@ -28,7 +28,7 @@ export UV_COMPILE_BYTECODE ?= 1
 # trust the machine's CA store (a corporate TLS proxy's root is there, not in uv's bundle)
 export UV_SYSTEM_CERTS ?= 1
 
-.PHONY: help env system-deps hiveserver airflow-init db demo test lint bench airflow smtp-start smtp-stop clean
+.PHONY: help env system-deps hiveserver airflow-init db demo test lint bench airflow stack stack-stop smtp-start smtp-stop clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -83,7 +83,14 @@ bench: airflow-init hiveserver  ## Run the benchmarks (figures go to docs/benchm
 airflow: airflow-init db smtp-start  ## Start the Airflow UI on http://127.0.0.1:8080 (Ctrl-C stops it)
 	@bash scripts/airflow.sh
 
+stack: env  ## Start the production stack as local processes (PostgreSQL, Redis, Celery; scripts/stack.sh)
+	@bash scripts/stack.sh start
+
+stack-stop:  ## Stop the processes `make stack` started
+	@bash scripts/stack.sh stop
+
 clean:  ## Remove .cistrade/ (warehouse, outbox, Airflow DB) but keep .venv and the HiveServer2
 	@bash scripts/smtp.sh stop || true
+	@bash scripts/stack.sh stop || true
 	@if [ -d $(CISTRADE_HOME) ]; then \
 	  find $(CISTRADE_HOME) -mindepth 1 -maxdepth 1 ! -name hiveserver -exec rm -rf {} +; fi

@@ -64,6 +64,28 @@ def _retire_alert_tables(warehouse: Warehouse) -> None:
             log.info("dropped %s.%s (alerts are rows of cis_mail_outbox)", SCHEMA, physical)
 
 
+#: Columns added to the load history after its first release, in each engine's types.
+RELEASE_COLUMNS = {"duckdb": ("VARCHAR", "TIMESTAMP"), "hive": ("STRING", "TIMESTAMP"),
+                   "impala": ("STRING", "TIMESTAMP")}
+
+
+def _release_columns(warehouse: Warehouse) -> None:
+    """``released_by`` / ``released_at`` on ``gmp_load_history``, if it lacks them."""
+    table = f"{SCHEMA}.gmp_load_history"
+    try:
+        warehouse.query(f"SELECT released_by, released_at FROM {table} WHERE 1 = 0")
+        return  # created by this release's DDL, or added before
+    except Exception:
+        log.info("adding the release columns to %s", table)
+    by, at = RELEASE_COLUMNS[warehouse.engine]
+    if warehouse.engine == "duckdb":
+        for column, kind in (("released_by", by), ("released_at", at)):
+            warehouse.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
+    else:
+        warehouse.execute(f"ALTER TABLE {table} ADD COLUMNS "
+                          f"(released_by {by}, released_at {at})")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "GMP feed tables, their current-day views and the load history", _gmp_tables),
     Migration(2, "transactional tables: ACL, portfolios, UDFs, audit, mail outbox, FX, "
@@ -72,6 +94,8 @@ MIGRATIONS: tuple[Migration, ...] = (
                  "of cis_mail_outbox", _retire_alert_tables),
     Migration(4, "cis_acl_login_throttle: failed logins per login and client", _store_tables),
     Migration(5, "cis_api_client: the REST API's OAuth 2.0 clients", _store_tables),
+    Migration(6, "gmp_load_history.released_by/released_at: who released a held feed in the "
+                 "Airflow UI, and when", _release_columns),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -9,6 +9,9 @@ from airflow.sdk import CronTriggerTimetable, Param, PokeReturnValue, TriggerRul
 
 from cistrade_airflow import DEFAULT_TIMEZONE, default_args
 from cistrade_airflow.assets import warehouse_asset
+from cistrade_airflow.deadline import load_deadline
+from cistrade_airflow.gmp import SENSOR_POKE_INTERVAL
+from cistrade_airflow.review import HeldFeedReview
 from cistrade_core.feeds import FEEDS
 
 DOC = """
@@ -21,18 +24,25 @@ DAG, per feed, **waits** for the control file (a rescheduling sensor, mailing a
 (empty file, header/field count/encoding/types, rows vs control file, extract
 timestamp, data quality incl. references to the same day's feeds, ±10% against
 the last loaded day), runs the **Great Expectations** suite (Data Docs under
-`$CISTRADE_HOME/gx`), **loads** it atomically and **refreshes** the table.
+`$CISTRADE_HOME/gx`), lets an operator **review** it if it is held, **loads** it
+atomically and **refreshes** the table.
 
 A rejected feed fails its `validate_*` task, mails an alert and leaves the
 previous day current; the other feeds go on. A feed *held* for a row-count change
-is released by re-running the day with conf `{"accept_row_count_change": true}`.
+waits at its `review_*` step (*Required actions* in the UI) showing the last
+loaded count, today's count and the change: **Release** loads it (who and when go
+to `gmp_load_history`), **Reject** keeps the previous day current; unanswered
+after `CISTRADE_GMP_REVIEW_TIMEOUT` seconds it is alerted and fails. Without the
+UI: trigger the day with conf `{"accept_row_count_change": true}` or
+`cistrade gmp load --accept-row-count-change`. A run not finished by
+`CISTRADE_GMP_LOAD_DEADLINE` (06:00 local) mails the support list.
 Re-running a day (clear, or `airflow backfill create`) replaces that day.
 Each run stages under its own folder (its run id); a step waits up to
 `CISTRADE_GMP_LOCK_WAIT` seconds (600) for another load of the same day.
 """
 
 
-@task.sensor(poke_interval=300, timeout=int(timedelta(hours=8).total_seconds()),
+@task.sensor(poke_interval=SENSOR_POKE_INTERVAL, timeout=int(timedelta(hours=8).total_seconds()),
              mode="reschedule", retries=0)
 def wait_for_file(feed: str, params=None, logical_date=None) -> PokeReturnValue:
     """Done when the feed's control file is in the landing directory."""
@@ -47,10 +57,12 @@ def wait_for_file(feed: str, params=None, logical_date=None) -> PokeReturnValue:
 
 @task(trigger_rule=TriggerRule.ALL_DONE)
 def validate(feed: str, params=None, logical_date=None, run_id=None) -> dict:
-    """Every check of the GMP contract; stages the feed when it passes."""
+    """Every check of the GMP contract; stages the feed when it passes (or holds it for
+    its review step)."""
     from airflow.sdk.exceptions import AirflowFailException
 
     from cistrade_airflow.gmp import business_date, gmp_load_from_airflow
+    from cistrade_core.gmp.outcome import FeedStatus
 
     day = business_date(params, logical_date)
     outcome = gmp_load_from_airflow(run_id).validate(
@@ -58,7 +70,7 @@ def validate(feed: str, params=None, logical_date=None, run_id=None) -> dict:
     print(outcome.line())
     for line in outcome.problems:
         print("  ", line)
-    if not outcome.ok:
+    if not outcome.ok and outcome.status is not FeedStatus.HELD:
         raise AirflowFailException(f"{feed} {day} {outcome.status}: {outcome.reason}")
     return outcome.to_json()
 
@@ -105,6 +117,7 @@ def refresh(feed: str, params=None, logical_date=None, run_id=None) -> str:
     catchup=False,
     max_active_runs=1,
     dagrun_timeout=timedelta(hours=12),
+    deadline=load_deadline("gmp_reference_etl"),
     default_args=default_args(),
     doc_md=DOC,
     tags=["gmp", "reference-data", "daily"],
@@ -123,10 +136,11 @@ def gmp_reference_etl():
         waited >> checked
         validated[name] = checked
         expectations.override(task_id=f"expectations_{name}")(name) << checked
+        reviewed = HeldFeedReview(task_id=f"review_{name}", feed=name, retries=0)
         loaded = load.override(task_id=f"load_{name}")(name)
         refreshed = refresh.override(task_id=f"refresh_{name}",
                                      outlets=[warehouse_asset(feed.table)])(name)
-        checked >> loaded >> refreshed
+        checked >> reviewed >> loaded >> refreshed
     # Cross-feed references: a feed is validated after the feeds it references.
     for name, feed in FEEDS.items():
         for upstream in feed.upstream_feeds:

@@ -3,8 +3,9 @@
 # the Pango/HarfBuzz/fontconfig libraries WeasyPrint renders PDFs with, a font,
 # poppler-utils (pdftoppm, for looking at reports), a Java runtime for the
 # HiveServer2 the Hive tests start, and for the monitoring tests Prometheus (with
-# promtool), the Pushgateway and Chromium (driven by Playwright), and wrk for the
-# REST API benchmark.
+# promtool), the Pushgateway and Chromium (driven by Playwright), wrk for the
+# REST API benchmark, and for the local production stack (scripts/stack.sh) the
+# PostgreSQL 15 server and Redis.
 set -euo pipefail
 missing=()
 # (not `ldconfig -p | grep -q`: with pipefail, grep quitting early fails the pipe)
@@ -23,6 +24,8 @@ command -v prometheus-pushgateway >/dev/null 2>&1 || missing+=(prometheus-pushga
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 # the HTTP load generator of the REST API benchmark (`python -m bench api`)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+[ -x /usr/lib/postgresql/15/bin/postgres ] || missing+=(postgresql-15)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # `python3 -m venv` (the uv tool environment): Debian splits ensurepip out of python3
 "${PYTHON:-python3}" -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -eq 0 ]; then

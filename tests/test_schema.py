@@ -77,6 +77,9 @@ def test_a_warehouse_of_the_previous_release_is_upgraded_not_broken(settings):
     assert schema_version(warehouse) == LATEST
     assert not _tables(settings.warehouse_path) & set(RETIRED_TABLES)
     assert "cis_acl_login_throttle" in _tables(settings.warehouse_path)  # new in this release
+    assert warehouse.query(  # the load history gained who released a held feed, and when
+        "SELECT released_by, released_at FROM gmp_cis.gmp_load_history") == [
+        {"released_by": None, "released_at": None}]
     # what the previous release stored is still there, and still read the same way
     store = GmpStore(warehouse)
     [earlier] = store.load_history(EARLIER, EARLIER)

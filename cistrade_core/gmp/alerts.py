@@ -17,9 +17,10 @@ from cistrade_core.notify import About, Mail
 ACTIONS = {
     CheckKind.ARRIVAL: "check the GMP extract and the transfer to the landing directory; "
     "the load keeps waiting for the control file until the run times out.",
-    CheckKind.ROW_COUNT_CHANGE: "if the change is genuine, release the feed by re-running the "
-    "day with the override: `cistrade gmp load --date {date} --accept-row-count-change` or "
-    "trigger gmp_reference_etl with conf {{\"accept_row_count_change\": true}}.",
+    CheckKind.ROW_COUNT_CHANGE: "if the change is genuine, release the feed at its review step "
+    "in the Airflow UI (Required actions of the gmp_reference_etl run), or reject it there; "
+    "without the UI: `cistrade gmp load --date {date} --accept-row-count-change` or trigger "
+    "gmp_reference_etl with conf {{\"accept_row_count_change\": true}}.",
 }
 DEFAULT_ACTION = (
     "ask GMP for a corrected drop, then re-run the day; the previous day stays current."

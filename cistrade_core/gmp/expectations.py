@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -156,6 +158,20 @@ def _frame_for_gx(feed: Feed, table):
     return df
 
 
+@contextmanager
+def _context_lock(settings: Settings) -> Iterator[None]:
+    """An exclusive lock on the runtime context, across processes (``flock``)."""
+    import fcntl
+
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with open(settings.home / ".gx.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def run_suite(feed_name: str, day: date, settings: Settings) -> SuiteResult:
     """Validate the day's data file with its suite and update the Data Docs site."""
     from cistrade_core.gmp.landing import landing_problem, present
@@ -187,12 +203,17 @@ def run_suite(feed_name: str, day: date, settings: Settings) -> SuiteResult:
     _quiet()
     import great_expectations as gx
 
-    context = gx.get_context(mode="file", context_root_dir=str(runtime_context_dir(settings)))
-    checkpoint = context.checkpoints.get(suite_name(feed))
-    result = checkpoint.run(
-        batch_parameters={"dataframe": _frame_for_gx(feed, parsed.table)},
-        run_id=gx.RunIdentifier(run_name=f"{feed.name}-{day:%Y%m%d}"),
-    )
+    # One suite run at a time per CISTRADE_HOME: the file context is refreshed from
+    # expectations/ and its Data Docs rebuilt by every run, and tasks of several Celery
+    # workers run at once (a concurrent refresh fails GX's freshness check).
+    with _context_lock(settings):
+        context = gx.get_context(mode="file",
+                                 context_root_dir=str(runtime_context_dir(settings)))
+        checkpoint = context.checkpoints.get(suite_name(feed))
+        result = checkpoint.run(
+            batch_parameters={"dataframe": _frame_for_gx(feed, parsed.table)},
+            run_id=gx.RunIdentifier(run_name=f"{feed.name}-{day:%Y%m%d}"),
+        )
     failed = []
     for run in result.run_results.values():
         for r in run.results:

@@ -34,10 +34,24 @@ class FeedOutcome:
     override: bool = False
     problems: list[str] = field(default_factory=list)
     problem_count: int = 0
+    #: a held feed released by an operator: who, and when (ISO 8601, UTC)
+    released_by: str | None = None
+    released_at: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.status in (FeedStatus.VALIDATED, FeedStatus.LOADED)
+
+    def review(self) -> str:
+        """What an operator reviewing a held feed sees: the counts and the change."""
+        change = ("-" if not self.previous_rows or self.rows is None
+                  else f"{(self.rows - self.previous_rows) / self.previous_rows:+.1%}")
+        previous = "-" if self.previous_rows is None else f"{self.previous_rows:,}"
+        rows = "-" if self.rows is None else f"{self.rows:,}"
+        return (f"**{self.feed} {self.business_date}** is held: {self.reason}\n\n"
+                f"| last loaded day | today | change |\n|---:|---:|---:|\n"
+                f"| {previous} | {rows} | {change} |\n\n"
+                "*Release* loads today's file; *Reject* keeps the previous day current.")
 
     def line(self) -> str:
         """One outcome line, as ``cistrade gmp load`` prints it."""

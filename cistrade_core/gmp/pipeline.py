@@ -320,6 +320,53 @@ class GmpLoad:
         log.warning("%s %s held: %s", feed.name, day, reason)
         return outcome
 
+    # -- an operator's review of a held feed -----------------------------------------------
+    def held(self, feed_name: str, day: date) -> FeedOutcome | None:
+        """The staged outcome of a feed held for a row-count change, else None."""
+        staged = self.staged_outcome(feed_name, day)
+        return staged if staged is not None and staged.status is FeedStatus.HELD else None
+
+    def release(self, feed_name: str, day: date, by: str,
+                at: datetime | None = None) -> FeedOutcome:
+        """An operator releases a held feed: the load step loads it, recording who and when."""
+        staged = self._require_held(feed_name, day)
+        at = at or self.now()
+        staged.status, staged.override = FeedStatus.VALIDATED, True
+        staged.reason = f"row count change released by {by}"
+        staged.released_by, staged.released_at = by, at.astimezone(UTC).isoformat()
+        staged.save(self.stage_dir(day) / f"{feed_name}.json")
+        log.info("%s %s released by %s", feed_name, day, by)
+        return staged
+
+    def reject_held(self, feed_name: str, day: date, by: str) -> FeedOutcome:
+        """An operator rejects a held feed: nothing is loaded, the previous day stays current."""
+        staged = self._require_held(feed_name, day)
+        reason = f"{CheckKind.ROW_COUNT_CHANGE.title}: held feed rejected by {by}"
+        outcome = FeedOutcome(feed_name, day, FeedStatus.REJECTED, reason,
+                              CheckKind.ROW_COUNT_CHANGE, staged.rows, staged.control_rows,
+                              staged.previous_rows, staged.extract_timestamp)
+        self._unstage(get_feed(feed_name), day)
+        outcome.save(self.stage_dir(day) / f"{feed_name}.json")
+        self.store.record_load(LoadRecord(feed_name, day, LoadStatus.REJECTED, reason,
+                                          staged.extract_timestamp, staged.rows))
+        log.warning("%s %s: %s", feed_name, day, reason)
+        return outcome
+
+    def review_timed_out(self, feed_name: str, day: date, waited: str) -> None:
+        """Nobody released or rejected a held feed in time: alert (once); it stays held."""
+        staged = self._require_held(feed_name, day)
+        self._alert(FeedAlert(CheckKind.ROW_COUNT_CHANGE, feed_name, day,
+                              "held, not reviewed in time; the previous day stays current",
+                              f"no operator released or rejected it within {waited}",
+                              {"rows": staged.rows, "last loaded day": staged.previous_rows}),
+                    dedupe_key=f"gmp.review_timeout:{feed_name}:{day}")
+
+    def _require_held(self, feed_name: str, day: date) -> FeedOutcome:
+        staged = self.held(feed_name, day)
+        if staged is None:
+            raise FeedNotReady(f"{feed_name} {day} is not held for review")
+        return staged
+
     # -- load and refresh -------------------------------------------------------------------
     @feed_step("load")
     def load(self, feed_name: str, day: date) -> FeedOutcome:
@@ -334,9 +381,13 @@ class GmpLoad:
             raise FeedNotReady(f"{feed.name} {day} has not passed its checks ({state})")
         table = pq.read_table(self.stage_dir(day) / f"{feed.name}.parquet")
         reason = "loaded" + (" (row count change accepted by override)" if staged.override else "")
+        if staged.released_by:
+            reason = f"loaded (row count change released by {staged.released_by})"
+        released_at = datetime.fromisoformat(staged.released_at) if staged.released_at else None
         written = self.store.load_day(feed, day, table, LoadRecord(
             feed.name, day, LoadStatus.LOADED, reason, staged.extract_timestamp,
-            table.num_rows, staged.override,
+            table.num_rows, staged.override, released_by=staged.released_by,
+            released_at=released_at,
         ))
         outcome = FeedOutcome(feed.name, day, FeedStatus.LOADED, reason, None, written,
                               staged.control_rows, staged.previous_rows,

@@ -55,17 +55,26 @@ class LoadRecord:
     row_count: int | None = None
     override: bool = False
     recorded_at: datetime | None = None
+    #: who released a feed held for a row-count change, and when
+    released_by: str | None = None
+    released_at: datetime | None = None
 
     def history_row(self) -> Append:
         """This record as a row of ``gmp_load_history`` (timestamps as naive UTC)."""
         ts = self.extract_timestamp
         if ts is not None and ts.tzinfo is not None:
             ts = ts.replace(tzinfo=None)
-        return Append(HISTORY, {
+        released = self.released_at
+        if released is not None and released.tzinfo is not None:
+            released = released.astimezone(UTC).replace(tzinfo=None)
+        row = {
             "feed": self.feed, "business_date": self.business_date, "extract_timestamp": ts,
             "row_count": self.row_count, "status": str(self.status), "reason": self.reason,
             "override": self.override, "recorded_at": self.recorded_at or utcnow_naive(),
-        })
+        }
+        if self.released_by is not None:  # only then: older tables lack the two columns
+            row |= {"released_by": self.released_by, "released_at": released}
+        return Append(HISTORY, row)
 
 
 class GmpStore:
@@ -154,4 +163,6 @@ def _to_record(row: dict[str, Any]) -> LoadRecord:
         row_count=row["row_count"],
         override=row["override"],
         recorded_at=row["recorded_at"],
+        released_by=row.get("released_by"),
+        released_at=row.get("released_at"),
     )

@@ -3,11 +3,15 @@ Airflow's connections. Call inside tasks only."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 from cistrade_airflow import DEFAULT_TIMEZONE
+
+#: Seconds between two looks for a feed's control file (``CISTRADE_GMP_POKE_INTERVAL``).
+SENSOR_POKE_INTERVAL = int(os.environ.get("CISTRADE_GMP_POKE_INTERVAL", "300"))
 
 
 def business_date(params: Mapping[str, Any] | None, logical_date: datetime) -> date:

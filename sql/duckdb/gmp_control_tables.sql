@@ -9,5 +9,7 @@ CREATE TABLE IF NOT EXISTS gmp_cis.gmp_load_history (
     status            VARCHAR   NOT NULL CHECK (status IN ('loaded', 'rejected', 'held')),
     reason            VARCHAR   NOT NULL,
     override          BOOLEAN   NOT NULL DEFAULT false,
-    recorded_at       TIMESTAMP NOT NULL
+    recorded_at       TIMESTAMP NOT NULL,
+    released_by       VARCHAR,  -- who released a held feed in the Airflow UI
+    released_at       TIMESTAMP
 );

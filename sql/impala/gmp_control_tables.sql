@@ -13,7 +13,9 @@ CREATE TABLE IF NOT EXISTS gmp_cis.gmp_load_history (
     status            STRING    COMMENT 'loaded, rejected or held',
     reason            STRING,
     override          BOOLEAN   COMMENT 'row-count change accepted by an operator',
-    recorded_at       TIMESTAMP
+    recorded_at       TIMESTAMP,
+    released_by       STRING    COMMENT 'who released a held feed in the Airflow UI',
+    released_at       TIMESTAMP COMMENT 'when it was released, UTC'
 )
 COMMENT 'One row per attempt to load one GMP feed for one business day'
 STORED AS PARQUET;

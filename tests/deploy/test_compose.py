@@ -33,8 +33,14 @@ def services(compose) -> dict:
 
 
 def _env(service: dict) -> dict:
+    """A service's environment: its env_file(s), then its ``environment``."""
+    merged: dict = {}
+    for name in service.get("env_file", []):
+        lines = (REPO / name).read_text().splitlines()
+        merged.update(ln.split("=", 1) for ln in lines if ln and not ln.startswith("#"))
     env = service.get("environment", {})
-    return env if isinstance(env, dict) else dict(e.split("=", 1) for e in env)
+    merged.update(env if isinstance(env, dict) else dict(e.split("=", 1) for e in env))
+    return merged
 
 
 def test_the_services_of_the_airflow_layout(services):
@@ -121,8 +127,8 @@ def _dag_connection_ids() -> set[str]:
 
 
 def test_every_connection_the_dags_use_is_defined(services):
-    script = "\n".join(services["airflow-init"]["command"])
-    defined = set(re.findall(r"^\s*add (\w+) --conn-type", script, re.M))
+    objects = yaml.safe_load((REPO / "deploy" / "airflow-objects.yaml").read_text())
+    defined = set(objects["connections"])
     used = _dag_connection_ids()
     assert {"smtp_default", "hiveserver2_default", "impala_default"} <= used
     assert CONNECTIONS | used <= defined
