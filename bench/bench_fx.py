@@ -34,9 +34,9 @@ def main() -> None:
 
 
 def _run(home: Path) -> None:
+    from cistrade_core.clock import utcnow
     from cistrade_core.config import SmtpSettings, get_settings
     from cistrade_core.fx.load import run_load
-    from cistrade_core.fx.models import utcnow
     from cistrade_core.fx.providers import ProviderEndpoint, make_client
     from cistrade_core.fx.refdata import seed_currencies
     from cistrade_core.fx.settings import FxSettings

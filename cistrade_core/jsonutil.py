@@ -9,10 +9,12 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from cistrade_core.clock import naive_utc
+
 
 def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
+    if isinstance(value, datetime):  # as stored: naive UTC
+        return naive_utc(value).isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):

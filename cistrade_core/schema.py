@@ -20,8 +20,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from cistrade_core.clock import utcnow
 from cistrade_core.warehouse import Warehouse
-from cistrade_core.warehouse.base import utcnow_naive
 from cistrade_core.warehouse.ddl import SCHEMA
 
 log = logging.getLogger(__name__)
@@ -124,7 +124,7 @@ def upgrade(warehouse: Warehouse) -> list[Migration]:
         migration.apply(warehouse)
         warehouse.append(VERSIONS, {"version": migration.version,
                                     "description": migration.description,
-                                    "applied_at": utcnow_naive()})
+                                    "applied_at": utcnow()})
         applied.append(migration)
     return applied
 

@@ -41,12 +41,13 @@ import struct
 import threading
 import time
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from cistrade_core.clock import utcnow
 from cistrade_core.fx.pairs import (
     COVERAGE,
     PROVIDERS,
@@ -286,7 +287,7 @@ class MarketDataSimulator:
         """Quotes of the covered ``pairs`` after one market step, with data faults applied."""
         self.market.step()
         covered = set(COVERAGE[provider])
-        now = datetime.now(UTC)
+        now = utcnow()
         out = []
         for index, pair in enumerate(pairs):
             if pair not in covered:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import socket
 import time
 import uuid
-from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+
+from cistrade_core.clock import utcnow
 
 
 class FileStoreHandler:
@@ -26,7 +27,7 @@ class FileStoreHandler:
         self.outbox.mkdir(parents=True, exist_ok=True)
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd API)
-        stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}"
+        stamp = f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}"
         data = envelope.original_content or envelope.content
         header = (
             f"X-Envelope-From: {envelope.mail_from}\r\n"

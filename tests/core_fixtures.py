@@ -10,12 +10,12 @@ from __future__ import annotations
 import secrets
 import shutil
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-START = datetime(2026, 3, 2, 9, 0, 0)
+START = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 
 #: login -> (name, groups)
 USERS = {

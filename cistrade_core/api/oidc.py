@@ -198,7 +198,7 @@ def session_for(core: Core, verifier: OidcVerifier, token: str) -> Session:
         return core.sessions.resume(token)
     except SessionError:
         pass
-    expires = datetime.fromtimestamp(int(claims["exp"]), UTC).replace(tzinfo=None)
+    expires = datetime.fromtimestamp(int(claims["exp"]), UTC)
     try:
         login = provision(core, claims, verifier.settings)
         return core.sessions.open_external(login, token, expires)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cistrade_core.clock import as_utc
 from cistrade_core.portfolio import Portfolio
 
 
 def utc(ts: datetime | None) -> datetime | None:
-    """A stored naive-UTC timestamp as an aware one (rendered with ``Z``)."""
-    if ts is None:
-        return None
-    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+    """A timestamp as aware UTC (rendered with ``Z``)."""
+    return None if ts is None else as_utc(ts)
 
 
 class Strict(BaseModel):

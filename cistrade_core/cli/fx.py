@@ -137,8 +137,8 @@ def show(pairs: tuple[str, ...], as_json: bool) -> None:
               help="Decimal places shown.")
 def convert(amount: str, from_ccy: str, to_ccy: str, at: str | None, places: int) -> None:
     """Convert AMOUNT of FROM into TO at mid rates (direct, inverse or through USD)."""
+    from cistrade_core.clock import as_utc
     from cistrade_core.fx.convert import Converter, FxConversionError
-    from cistrade_core.fx.models import as_utc
     from cistrade_core.fx.settings import FxSettings
 
     when = None

@@ -5,12 +5,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
 
 from cistrade_core.cli import params
+from cistrade_core.clock import utcnow
 from cistrade_core.config import get_settings
 from cistrade_core.schema import ensure_core_schema
 from cistrade_core.warehouse import SCHEMA
@@ -137,4 +138,4 @@ def summary(day: date | None) -> None:
             click.echo(f"  {a['subject']} -> {a['recipients']} ({state})")
     click.echo(f"Data Docs: {settings.data_docs_index}")
     click.echo(f"Outbox (mail as .eml): {settings.outbox_dir}")
-    click.echo(f"Generated at {datetime.now():%Y-%m-%d %H:%M:%S}")
+    click.echo(f"Generated at {utcnow().astimezone():%Y-%m-%d %H:%M:%S}")

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from cistrade_core.acl.model import Session
+from cistrade_core.clock import naive_utc
 from cistrade_core.config import Settings
 
 
@@ -29,7 +30,7 @@ def save(path: Path, session: Session) -> None:
     try:
         os.fchmod(fd, 0o600)
         payload = {"token": session.token, "user_login": session.user_login,
-                   "expires_at": session.expires_at.isoformat(sep=" ")}
+                   "expires_at": naive_utc(session.expires_at).isoformat(sep=" ")}
         os.write(fd, json.dumps(payload).encode())
     finally:
         os.close(fd)

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from cistrade_core.clock import as_utc, utcnow
 from cistrade_core.errors import CoreError
-from cistrade_core.fx.models import StoredRate, as_utc, format_age, utcnow
+from cistrade_core.fx.models import StoredRate, format_age
 
 USD = "USD"
 _CCY = re.compile(r"^[A-Z]{3}$")

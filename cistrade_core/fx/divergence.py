@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from cistrade_core.clock import as_utc, utcnow
 from cistrade_core.config import Settings
 from cistrade_core.fx.alerts import FxAlert, send_alert
-from cistrade_core.fx.models import StoredRate, as_utc, format_age, utcnow
+from cistrade_core.fx.models import StoredRate, format_age
 from cistrade_core.fx.store import FxStore, first_rate_per
 from cistrade_core.notify import Notifier
 

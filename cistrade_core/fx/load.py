@@ -25,10 +25,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cistrade_core.clock import utcnow
 from cistrade_core.config import Settings
 from cistrade_core.fx.alerts import FxAlert, send_alert
 from cistrade_core.fx.health import FeedHealth, LoadRun, Unreadable, outcome_of
-from cistrade_core.fx.models import FxRate, StoredRate, format_age, utcnow
+from cistrade_core.fx.models import FxRate, StoredRate, format_age
 from cistrade_core.fx.pairs import COVERAGE, PROVIDERS, normalise_pair
 from cistrade_core.fx.providers import (
     ProviderAuthError,

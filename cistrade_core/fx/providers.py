@@ -57,6 +57,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from cistrade_core.clock import utcnow
 from cistrade_core.errors import CoreError
 from cistrade_core.fx.models import FxRate
 from cistrade_core.fx.pairs import COVERAGE, bloomberg_ticker, normalise_pair, reuters_ric
@@ -198,7 +199,7 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return max(0.0, (when - utcnow()).total_seconds())
 
 
 #: Numbers beyond these powers of ten are no price (storage checks the exact range).

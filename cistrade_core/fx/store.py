@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from cistrade_core.clock import as_utc, utcnow
 from cistrade_core.fx.health import FeedHealth, LoadRun, Unreadable
-from cistrade_core.fx.models import FxRate, StoredRate, as_utc, utcnow
+from cistrade_core.fx.models import FxRate, StoredRate
 from cistrade_core.fx.pairs import normalise_pair
 from cistrade_core.fx.validation import Check, Failure, storage_range
 from cistrade_core.warehouse import SCHEMA, Warehouse
@@ -33,10 +34,6 @@ _ACTIVE_CURRENCIES = (f"SELECT DISTINCT currency_code FROM {SCHEMA}."
 _CURRENT_MIDS = f"SELECT pair, mid FROM {SCHEMA}.cis_fx_rate_current"
 
 
-def naive_utc(ts: datetime) -> datetime:
-    return as_utc(ts).replace(tzinfo=None)
-
-
 def _placeholders(n: int) -> str:
     return "(" + ", ".join("?" * n) + ")"
 
@@ -52,7 +49,7 @@ def first_rate_per(partition: str, order: str, where: str) -> str:
 
 def _rate_row(rate: FxRate, run_id: str, loaded_at: datetime) -> dict[str, Any]:
     """``rate`` as a row of ``cis_fx_rate``."""
-    return {"pair": rate.pair, "provider_ts": naive_utc(rate.provider_ts), "source": rate.source,
+    return {"pair": rate.pair, "provider_ts": rate.provider_ts, "source": rate.source,
             "base_ccy": rate.base, "quote_ccy": rate.quote, "bid": rate.bid, "ask": rate.ask,
             "mid": rate.mid, "source_id": rate.source_id, "run_id": run_id,
             "loaded_at": loaded_at}
@@ -74,7 +71,7 @@ def _held_row(failure: Failure, disposition: str, run_id: str, recorded_at: date
     return {"run_id": run_id, "pair": r.pair, "source": r.source,
             "source_id": r.source_id[:100], "bid": _stored_number(r.bid),
             "ask": _stored_number(r.ask), "mid": _stored_number(r.mid),
-            "provider_ts": naive_utc(r.provider_ts), "disposition": disposition,
+            "provider_ts": r.provider_ts, "disposition": disposition,
             "check_name": str(failure.check), "detail": failure.detail[:MAX_DETAIL],
             "reference_mid": failure.reference_mid, "recorded_at": recorded_at}
 
@@ -89,11 +86,8 @@ def _unreadable_row(record: Unreadable, run_id: str, recorded_at: datetime) -> d
 
 
 def _timed_row(record: FeedHealth | LoadRun) -> dict[str, Any]:
-    """A feed-health or run record as a row, its times as naive UTC."""
-    row = asdict(record)
-    row["started_at"] = naive_utc(record.started_at)
-    row["finished_at"] = naive_utc(record.finished_at)
-    return row
+    """A feed-health or run record as a row."""
+    return asdict(record)
 
 
 def _unique(table: str, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -149,7 +143,7 @@ class FxStore:
         A rate already stored (same pair, provider time and source) is not written again;
         a key repeated within the run is stored once (the first).
         """
-        loaded_at = naive_utc(utcnow())
+        loaded_at = utcnow()
         rates = _unique(RATES, (_rate_row(r, run.run_id, loaded_at) for r in good))
         set_aside = _unique(HELD, [
             *(_held_row(f, disposition, run.run_id, loaded_at)
@@ -183,7 +177,7 @@ class FxStore:
             held = rows[0]
             rate = FxRate(pair, held["bid"], held["ask"], held["mid"],
                           as_utc(held["provider_ts"]), held["source"], held["source_id"] or "")
-            tx.insert_new(RATES, [_rate_row(rate, run_id, naive_utc(utcnow()))])
+            tx.insert_new(RATES, [_rate_row(rate, run_id, utcnow())])
             tx.update(HELD, {"disposition": "released"}, {"pair": pair, "disposition": "held"})
         return rate
 
@@ -222,7 +216,7 @@ class FxStore:
         at = as_utc(at)
         rows = self.warehouse.query(
             first_rate_per("pair", f"{PREFERENCE} DESC, provider_ts DESC", "provider_ts <= ?"),
-            [naive_utc(at)],
+            [at],
         )
         return {r["pair"]: self._stored(r, at, stale_after) for r in rows}
 

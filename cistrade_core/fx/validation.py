@@ -21,7 +21,8 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 
-from cistrade_core.fx.models import FxRate, as_utc, format_age
+from cistrade_core.clock import as_utc
+from cistrade_core.fx.models import FxRate, format_age
 
 BP = Decimal(10_000)
 

@@ -19,9 +19,10 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
+from cistrade_core.clock import utcnow
 from cistrade_core.errors import CoreError
 
 #: Seconds a DAG task waits for a run of the same day by default.
@@ -75,7 +76,7 @@ class DayLock:
             if first:
                 self.holder_path.write_text(json.dumps({
                     "run_id": self.run_id, "pid": os.getpid(), "host": socket.gethostname(),
-                    "since": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}))
+                    "since": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}))
             yield
         finally:
             self._lock.release()

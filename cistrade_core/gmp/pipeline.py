@@ -24,12 +24,13 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from cistrade_core.clock import Clock, utcnow
 from cistrade_core.config import Settings, get_settings
 from cistrade_core.errors import CoreError
 from cistrade_core.feeds import FEEDS, Feed, get_feed
@@ -61,12 +62,8 @@ class FeedNotReady(CoreError, RuntimeError):
     """The load step found no checked data for the feed and day."""
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def new_run_id() -> str:
-    return f"gmp-{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    return f"gmp-{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
 
 
 def _folder_name(run_id: str) -> str:
@@ -84,7 +81,7 @@ class GmpLoad:
     """
 
     def __init__(self, settings: Settings | None = None, warehouse: Warehouse | None = None,
-                 now: Callable[[], datetime] = utcnow, *, run_id: str | None = None,
+                 now: Clock = utcnow, *, run_id: str | None = None,
                  lock_wait: float = 0.0) -> None:
         self.settings = settings or get_settings()
         self.warehouse = warehouse or get_warehouse(self.settings)

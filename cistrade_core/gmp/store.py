@@ -12,10 +12,11 @@ Rejected and held feeds only add a history row. The tables are created by
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from cistrade_core.clock import utcnow
 from cistrade_core.feeds import FEEDS, Feed
 from cistrade_core.gmp.tables import (
     CONTROL_TABLES_FILE,
@@ -25,7 +26,6 @@ from cistrade_core.gmp.tables import (
     feed_table,
     feed_tables,
 )
-from cistrade_core.warehouse.base import utcnow_naive
 from cistrade_core.warehouse.ddl import SCHEMA
 from cistrade_core.warehouse.partitioned import Append
 
@@ -60,20 +60,15 @@ class LoadRecord:
     released_at: datetime | None = None
 
     def history_row(self) -> Append:
-        """This record as a row of ``gmp_load_history`` (timestamps as naive UTC)."""
-        ts = self.extract_timestamp
-        if ts is not None and ts.tzinfo is not None:
-            ts = ts.replace(tzinfo=None)
-        released = self.released_at
-        if released is not None and released.tzinfo is not None:
-            released = released.astimezone(UTC).replace(tzinfo=None)
+        """This record as a row of ``gmp_load_history``."""
         row = {
-            "feed": self.feed, "business_date": self.business_date, "extract_timestamp": ts,
-            "row_count": self.row_count, "status": str(self.status), "reason": self.reason,
-            "override": self.override, "recorded_at": self.recorded_at or utcnow_naive(),
+            "feed": self.feed, "business_date": self.business_date,
+            "extract_timestamp": self.extract_timestamp, "row_count": self.row_count,
+            "status": str(self.status), "reason": self.reason,
+            "override": self.override, "recorded_at": self.recorded_at or utcnow(),
         }
         if self.released_by is not None:  # only then: older tables lack the two columns
-            row |= {"released_by": self.released_by, "released_at": released}
+            row |= {"released_by": self.released_by, "released_at": self.released_at}
         return Append(HISTORY, row)
 
 
@@ -159,7 +154,7 @@ def _to_record(row: dict[str, Any]) -> LoadRecord:
         business_date=row["business_date"],
         status=LoadStatus(row["status"]),
         reason=row["reason"],
-        extract_timestamp=ts.replace(tzinfo=UTC) if ts else None,
+        extract_timestamp=ts,
         row_count=row["row_count"],
         override=row["override"],
         recorded_at=row["recorded_at"],

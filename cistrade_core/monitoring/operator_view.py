@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from cistrade_core.clock import naive_utc
 from cistrade_core.config import Settings
 from cistrade_core.feeds import FEEDS
 from cistrade_core.monitoring.mail_metrics import OUTBOX, UNSENT
@@ -89,7 +90,7 @@ class OperatorView:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "now": self.now.isoformat(),
+            "now": naive_utc(self.now).isoformat(),
             "days": [
                 {"business_date": d.isoformat(), "feeds": {
                     f: {"status": c.status, "rows": c.rows, "change": c.change,
@@ -97,13 +98,13 @@ class OperatorView:
                     for f in self.feeds for c in [self.cell(d, f)]}}
                 for d in self.days],
             "providers": [{"provider": p.provider, "outcome": p.outcome, "role": p.role,
-                           "last_call": p.last_call.isoformat() if p.last_call else None,
-                           "last_success": p.last_success.isoformat() if p.last_success
+                           "last_call": naive_utc(p.last_call).isoformat() if p.last_call else None,
+                           "last_success": naive_utc(p.last_success).isoformat() if p.last_success
                            else None, "retries": p.retries, "stale_pairs": p.stale_pairs,
                            "current_pairs": p.current_pairs, "error": p.error}
                           for p in self.providers],
             "unsent": [{"kind": m.kind, "subject": m.subject, "recipients": m.recipients,
-                        "since": m.since.isoformat(), "state": m.state, "error": m.error}
+                        "since": naive_utc(m.since).isoformat(), "state": m.state, "error": m.error}
                        for m in self.unsent],
             "errors": self.errors,
         }
@@ -181,7 +182,7 @@ def _providers(query: Query, ctx: ScrapeContext) -> list[ProviderHealth]:
         out.append(ProviderHealth(
             r["provider"], r["finished_at"], r["outcome"], r["role"], r["retries"],
             r["pairs_requested"], r["pairs_good"], r["error"],
-            datetime.fromtimestamp(ok, UTC).replace(tzinfo=None) if ok else None,
+            datetime.fromtimestamp(ok, UTC) if ok else None,
             int(p.get("cistrade_fx_pairs", 0)), int(p.get("cistrade_fx_stale_pairs", 0))))
     return out
 

@@ -59,6 +59,8 @@ class ReadOnlyWarehouse:
     def _duckdb_session(self) -> Iterator[Query]:
         import duckdb
 
+        from cistrade_core.warehouse.timestamps import from_storage, to_storage
+
         path = self.settings.warehouse_path
         if not path.exists():
             raise FileNotFoundError(f"no warehouse at {path}")
@@ -76,9 +78,10 @@ class ReadOnlyWarehouse:
                 timer = threading.Timer(self.timeout, con.interrupt)
                 timer.start()
                 try:
-                    cursor = con.execute(sql, list(params))
+                    cursor = con.execute(sql, to_storage(list(params)))
                     names = [d[0] for d in cursor.description]
-                    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+                    return from_storage([dict(zip(names, row, strict=True))
+                                         for row in cursor.fetchall()])
                 finally:
                     timer.cancel()
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from cistrade_core.clock import as_utc
 from cistrade_core.config import Settings
 
 #: Runs one read-only statement with ``?`` parameters and returns its rows as dicts.
@@ -15,14 +16,17 @@ Query = Callable[[str, Sequence[Any]], list[dict[str, Any]]]
 
 @dataclass(frozen=True)
 class ScrapeContext:
-    """One scrape: its time (naive UTC, as the warehouse stores time) and the settings."""
+    """One scrape: its time (aware UTC; a naive time is taken as UTC) and the settings."""
 
     now: datetime
     settings: Settings
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "now", as_utc(self.now))
+
     @property
     def now_utc(self) -> datetime:
-        return self.now.replace(tzinfo=UTC)
+        return as_utc(self.now)
 
 
 def epoch_seconds(value: datetime | date | None) -> float:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
+from cistrade_core.clock import utcnow
 from cistrade_core.reports.data import Kind, ReportColumn, ReportData
 from cistrade_core.warehouse import SCHEMA
 
@@ -109,7 +110,7 @@ def fx_rates_snapshot(warehouse: Warehouse, p: ReportParams) -> ReportData:
     store = FxStore(warehouse)
     store.ensure_schema()
     at = datetime.combine(p.as_of + timedelta(days=1), time(0), UTC)
-    now = datetime.now(UTC)
+    now = utcnow()
     at = min(at, now)
     stale_after = FxSettings.from_env().stale_after
     rates = store.rates_as_of(at, stale_after=stale_after)
@@ -136,9 +137,9 @@ def _core_schema(warehouse: Warehouse) -> None:
 
 
 def _window(p: ReportParams) -> tuple[datetime, datetime]:
-    """[start 00:00, day after end 00:00) in naive UTC, as the core tables store time."""
-    return (datetime.combine(p.start, time(0)),
-            datetime.combine(p.end + timedelta(days=1), time(0)))
+    """[start 00:00, day after end 00:00) in UTC."""
+    return (datetime.combine(p.start, time(0), UTC),
+            datetime.combine(p.end + timedelta(days=1), time(0), UTC))
 
 
 def _hours_between(start: datetime, end: datetime) -> int:

@@ -8,10 +8,11 @@ import os
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from cistrade_core.clock import utcnow
 from cistrade_core.config import Settings, get_settings
 from cistrade_core.notify import About, AttachedFile, Delivery, Mail, Notifier
 from cistrade_core.reports.data import ReportData
@@ -26,7 +27,6 @@ from cistrade_core.reports.to_csv import write_csv
 from cistrade_core.reports.to_pdf import write_pdf
 from cistrade_core.reports.to_xlsx import write_xlsx
 from cistrade_core.warehouse import Warehouse, get_warehouse
-from cistrade_core.warehouse.base import utcnow_naive
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class ReportRun:
     data: ReportData
     folder: Path
     files: list[Path] = field(default_factory=list)
-    generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    generated_at: datetime = field(default_factory=utcnow)
     row_count: int | None = None
 
     def __post_init__(self) -> None:
@@ -78,7 +78,7 @@ RUNS = "cis_report_run"
 def _record_run(warehouse: Warehouse, **row: Any) -> None:
     """Add a row to ``cis_report_run`` (creating the table if missing); ``recorded_at`` now."""
     warehouse.ensure_store_schema()
-    warehouse.insert(RUNS, [{**row, "recorded_at": utcnow_naive()}])
+    warehouse.insert(RUNS, [{**row, "recorded_at": utcnow()}])
 
 
 def build_report(definition: ReportDefinition, as_of: date, *,

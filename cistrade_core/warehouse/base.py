@@ -10,12 +10,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from cistrade_core.errors import CoreError
 from cistrade_core.warehouse.partitioned import Append, PartitionedTable
 from cistrade_core.warehouse.tables import table_spec, where_sql
+from cistrade_core.warehouse.timestamps import from_storage
 
 if TYPE_CHECKING:  # pyarrow is imported by the engines that move data, not by every command
     import pyarrow as pa
@@ -99,8 +100,8 @@ class SqlRowOperations(Transaction):
         spec = table_spec(table)
         written = self._insert(table, rows, "ON CONFLICT DO NOTHING RETURNING "
                                + ", ".join(spec.key))
-        keys = {tuple(r[c] for c in spec.key) for r in written}
-        return [row for row in rows if spec.key_of(dict(row)) in keys]
+        keys = {tuple(r[c] for c in spec.key) for r in written}  # read back: aware UTC
+        return [row for row in rows if spec.key_of(from_storage([dict(row)])[0]) in keys]
 
     def upsert(self, table: str, rows: Rows) -> None:
         spec = table_spec(table)
@@ -236,8 +237,3 @@ class Warehouse(ABC):
 
     def close(self) -> None:  # noqa: B027 (optional hook)
         """Release connections."""
-
-
-def utcnow_naive() -> datetime:
-    """Now, as the naive UTC timestamp the warehouse stores."""
-    return datetime.now(UTC).replace(tzinfo=None)

@@ -16,6 +16,7 @@ from cistrade_core.config import SQL_DIR
 from cistrade_core.warehouse.base import SqlRowOperations, Transaction, Warehouse, WriteConflict
 from cistrade_core.warehouse.ddl import SCHEMA, cast_expression
 from cistrade_core.warehouse.partitioned import Append, PartitionedTable
+from cistrade_core.warehouse.timestamps import from_storage, to_storage
 
 if TYPE_CHECKING:  # the staged Arrow data is built by the load, not by every command
     import pyarrow as pa
@@ -43,19 +44,19 @@ class _DuckTransaction(SqlRowOperations):
         self.con = con
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.con.execute(sql, list(params))
+        self.con.execute(sql, to_storage(list(params)))
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        return _rows(self.con.execute(sql, list(params)))
+        return _rows(self.con.execute(sql, to_storage(list(params))))
 
     def execute_update(self, sql: str, params: Sequence[Any] = ()) -> int:
-        row = self.con.execute(sql, list(params)).fetchone()
+        row = self.con.execute(sql, to_storage(list(params))).fetchone()
         return int(row[0]) if row else 0
 
 
 def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return from_storage([dict(zip(names, row, strict=True)) for row in cursor.fetchall()])
 
 
 class DuckDBWarehouse(Warehouse):
@@ -93,11 +94,11 @@ class DuckDBWarehouse(Warehouse):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         with self.connect() as con:
-            con.execute(sql, list(params))
+            con.execute(sql, to_storage(list(params)))
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         with self.connect() as con:
-            return _rows(con.execute(sql, list(params)))
+            return _rows(con.execute(sql, to_storage(list(params))))
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -172,7 +173,8 @@ class DuckDBWarehouse(Warehouse):
                     f"SELECT count(*) FROM {table.qualified} WHERE {part} = ?", [value],
                 ).fetchone()[0]
                 if record is not None:
-                    con.execute(*record.sql())
+                    sql, params = record.sql()
+                    con.execute(sql, to_storage(params))
             except BaseException:
                 con.rollback()
                 raise

@@ -52,6 +52,7 @@ from cistrade_core.warehouse.sqltext import (
     split_statements,
     substitute,
 )
+from cistrade_core.warehouse.timestamps import from_storage, to_storage
 
 log = logging.getLogger(__name__)
 # PyHive logs every statement at INFO, values included (password hashes, mail
@@ -82,13 +83,13 @@ class HiveWarehouse(Warehouse):
     # -- generic access ---------------------------------------------------------------------
     def _run(self, conn: Any, sql: str, params: Sequence[Any] | Mapping[str, Any] = (),
              fetch: bool = False) -> list[dict[str, Any]]:
-        statement = bind(sql, params, dialect=self.dialect)
+        statement = bind(sql, to_storage(params), dialect=self.dialect)
         log.debug("%s: %s", self.engine, statement[:500])
         cursor = conn.cursor()
         try:
             cursor.execute(statement)
             # impyla raises if asked for rows of a statement that returns none
-            return fetch_rows(cursor) if fetch else []
+            return from_storage(fetch_rows(cursor)) if fetch else []
         finally:
             with suppress(Exception):
                 cursor.close()

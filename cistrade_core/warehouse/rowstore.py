@@ -33,10 +33,11 @@ import json
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from cistrade_core.clock import as_utc, naive_utc, utcnow
 from cistrade_core.ids import sortable_id
 from cistrade_core.warehouse.base import Rows, Transaction, WriteConflict
 from cistrade_core.warehouse.sqltext import (
@@ -55,28 +56,33 @@ from cistrade_core.warehouse.table_ddl import (
     row_log_statements,
     row_log_table,
 )
-from cistrade_core.warehouse.tables import TableSpec, matches, table_spec, table_specs, where_sql
+from cistrade_core.warehouse.tables import (
+    Lt,
+    TableSpec,
+    matches,
+    table_spec,
+    table_specs,
+    where_sql,
+)
+from cistrade_core.warehouse.timestamps import from_storage, rows_to_storage, to_storage
 
 log = logging.getLogger(__name__)
 
 CLAIMS = "cis_row_claim"
 CLAIM_TTL = timedelta(minutes=1)
-#: The time of a released claim: long lapsed.
+#: The time of a released claim: long lapsed (as stored, and as read back).
 RELEASED = datetime(1970, 1, 1)
+RELEASED_AT = as_utc(RELEASED)
 #: The state a claim on a unique value stands for.
 UNIQUE = "unique"
 VERBS = ("UPSERT", "INSERT")
 KEYS_PER_STATEMENT = 200
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def _plain(value: Any) -> Any:
     """A JSON-able, engine-independent form of a value (for keys and state hashes)."""
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None).isoformat(sep=" ")
+        return naive_utc(value).isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -243,7 +249,9 @@ class RowUnitOfWork(Transaction):
     """Reads now, writes (after claiming) when :meth:`commit` runs."""
 
     def __init__(self, run: Run, execute: Callable[[str], None], writer: RowWriter) -> None:
-        self._run, self._execute, self.writer = run, execute, writer
+        # the unit's reads and writes cross the warehouse's time boundary here
+        self._run = lambda sql, params: from_storage(run(sql, to_storage(params)))
+        self._execute, self.writer = execute, writer
         self.unit_id = sortable_id()
         self._writes: list[tuple[str, TableSpec, list[dict[str, Any]]]] = []
         self._claims: dict[str, dict[str, Any]] = {}
@@ -255,7 +263,7 @@ class RowUnitOfWork(Transaction):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run one statement now (not part of the unit's deferred writes)."""
-        self._execute(bind(sql, params, dialect=self.writer.dialect))
+        self._execute(bind(sql, to_storage(params), dialect=self.writer.dialect))
 
     # -- row operations ----------------------------------------------------------------------
     def _spec(self, table: str, rows: Rows) -> tuple[TableSpec, list[dict[str, Any]]]:
@@ -341,7 +349,9 @@ class RowUnitOfWork(Transaction):
         condition, params = where_sql(dict(where))
         rows = self._run(f"SELECT * FROM {spec.qualified} WHERE {condition}", params)
         # engines may compare loosely (text against timestamps): keep exact matches only
-        return [r for r in rows if matches(r, dict(where))]
+        wanted = {c: Lt(as_utc(v.value)) if isinstance(v, Lt) and isinstance(v.value, datetime)
+                  else v for c, v in from_storage([dict(where)])[0].items()}
+        return [r for r in rows if matches(r, wanted)]
 
     def update(self, table: str, changes: Mapping[str, Any], where: Mapping[str, Any]) -> int:
         spec = table_spec(table)
@@ -379,28 +389,28 @@ class RowUnitOfWork(Transaction):
             return
         claims = self._take_claims() if self._claims else []
         for verb, spec, rows in self._writes:
-            for statement in self.writer.write(verb, spec, rows):
+            for statement in self.writer.write(verb, spec, rows_to_storage(rows)):
                 self._execute(statement)
         self._release(claims)
         log.debug("unit %s: %d rows written", self.unit_id, self.pending)
 
     def _release(self, claims: Sequence[Mapping[str, Any]]) -> None:
         if claims:
-            for statement in self.writer.release(claims):
+            for statement in self.writer.release(rows_to_storage(claims)):
                 self._execute(statement)
 
     def _take_claims(self) -> list[dict[str, Any]]:
         """Claim every row; return the claims, or release the won ones and raise."""
-        now = _now()
+        now = utcnow()
         claims = [{**c, "claimed_at": now} for c in self._claims.values()]
-        for statement in self.writer.write("insert", table_spec(CLAIMS), claims):
+        for statement in self.writer.write("insert", table_spec(CLAIMS), rows_to_storage(claims)):
             self._execute(statement)
         lost, reused, missing = self._holders(claims, now)
         # A claim released (or lapsed) by an earlier unit: that unit may have changed
         # the row since this one read it. Go on only if the row is as this unit saw it.
         lost += self._changed_since_read(reused)
         takeover = [c for c in missing if c not in lost]
-        if takeover and (statements := self.writer.take_over(takeover)):
+        if takeover and (statements := self.writer.take_over(rows_to_storage(takeover))):
             for statement in statements:
                 self._execute(statement)
             again = self._holders(takeover, now)
@@ -433,7 +443,7 @@ class RowUnitOfWork(Transaction):
         lost, reused, missing = [], [], []
         for claim in claims:
             found = by_id.get(claim["claim_id"], [])
-            released = {r["claimed_by"] for r in found if r["claimed_at"] <= RELEASED}
+            released = {r["claimed_by"] for r in found if r["claimed_at"] <= RELEASED_AT}
             live = sorted((r for r in found if r["claimed_at"] >= now - CLAIM_TTL
                            and r["claimed_by"] not in released),
                           key=lambda r: (r["claimed_at"], r["claimed_by"]))

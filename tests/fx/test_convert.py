@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from cistrade_core.clock import utcnow
 from cistrade_core.fx.convert import (
     Converter,
     MissingRateError,
@@ -12,7 +13,7 @@ from cistrade_core.fx.convert import (
     convert,
 )
 from cistrade_core.fx.health import LoadRun
-from cistrade_core.fx.models import FxRate, utcnow
+from cistrade_core.fx.models import FxRate
 
 
 def put(store, mids: dict[str, str], ts: datetime, run_id: str) -> None:

@@ -44,7 +44,7 @@ def test_a_reuters_mid_off_by_one_percent_is_alerted(sim, store, mail_settings, 
 def test_old_rates_are_not_compared(sim, store, mail_settings, fx_settings, endpoints):
     load("bloomberg", store, mail_settings, fx_settings, endpoints)
     load("reuters", store, mail_settings, fx_settings, endpoints)
-    from cistrade_core.fx.models import utcnow
+    from cistrade_core.clock import utcnow
 
     found, compared = find_divergences(store, threshold_bp=Decimal(0),
                                        max_age=timedelta(minutes=30),

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from cistrade_core.clock import utcnow
 from cistrade_core.config import SmtpSettings
 from cistrade_core.fx.load import FxLoader, run_load
-from cistrade_core.fx.models import utcnow
 from cistrade_core.fx.pairs import BLOOMBERG_PAIRS, REUTERS_PAIRS
 from cistrade_dev.smtp_server import free_port
 from tests.fx_fixtures import KEYS, alert_mails, recorded_alerts

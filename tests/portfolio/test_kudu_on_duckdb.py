@@ -10,7 +10,7 @@ built on it.
 """
 
 import shutil
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -98,7 +98,7 @@ def test_reads_in_a_unit_of_work_do_not_see_its_writes(core_wh):
 
 def _udf_row(value: str = "v", **changes):
     return {"portfolio_code": "X-1", "udf_name": "u", "udf_value": value,
-            "updated_at": datetime(2026, 3, 2, 9, 40, 1, 123456), "updated_by": "test",
+            "updated_at": datetime(2026, 3, 2, 9, 40, 1, 123456, tzinfo=UTC), "updated_by": "test",
             **changes}
 
 

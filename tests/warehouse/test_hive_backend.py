@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -66,7 +66,7 @@ def test_typed_values_round_trip_through_a_managed_table(hive_connection):
     wh.execute("CREATE DATABASE gmp_cis")
     wh.execute("CREATE TABLE gmp_cis.t_types (s STRING, d DATE, ts TIMESTAMP, b BOOLEAN, "
                "n BIGINT, x DECIMAL(12, 4)) STORED AS PARQUET")
-    values = ["it's", date(2026, 11, 27), datetime(2026, 11, 28, 2, 0, 7, 125000), True,
+    values = ["it's", date(2026, 11, 27), datetime(2026, 11, 28, 2, 0, 7, 125000, tzinfo=UTC), True,
               2**40, Decimal("1.2345")]
     wh.execute("INSERT INTO gmp_cis.t_types VALUES (?, ?, ?, ?, ?, ?)", values)
     wh.execute("INSERT INTO gmp_cis.t_types VALUES (?, ?, ?, ?, ?, ?)", [None] * 6)

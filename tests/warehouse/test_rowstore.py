@@ -7,10 +7,11 @@ unit of work with Kudu statements, checked by their text (no Kudu runs here).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from cistrade_core.clock import utcnow
 from cistrade_core.warehouse import WriteConflict, get_warehouse, rowstore
 from cistrade_core.warehouse.rowstore import KuduRowWriter, LogRowWriter, RowUnitOfWork
 from cistrade_core.warehouse.sqltext import split_statements
@@ -18,6 +19,7 @@ from cistrade_core.warehouse.table_ddl import KUDU_DDL
 from cistrade_core.warehouse.tables import Lt, table_spec, table_specs
 
 T0 = datetime(2026, 11, 27, 9, 30, 0, 123456)
+T0_UTC = T0.replace(tzinfo=UTC)  # as read back
 SESSIONS = "gmp_cis.cis_acl_session"
 
 
@@ -55,10 +57,10 @@ def test_row_operations_give_the_same_rows_on_every_engine(store):
         tx.upsert(SESSIONS, [_session("s3", login="checker"), _session("s5")])
     rows = _sessions(store)
     assert sorted(rows) == ["s1", "s3", "s4", "s5"]
-    assert rows["s1"]["revoked_at"] == T0
+    assert rows["s1"]["revoked_at"] == T0_UTC
     assert rows["s3"]["user_login"] == "checker"
     assert rows["s4"]["session_data"] == '{"note": "it\'s | $HOME"}'
-    assert rows["s4"]["expires_at"] == T0 + timedelta(hours=8)
+    assert rows["s4"]["expires_at"] == T0_UTC + timedelta(hours=8)
     # a guarded update that no longer matches changes nothing
     assert store.update(SESSIONS, {"revoked_at": T0}, {"session_id": "s1",
                                                         "revoked_at": None}) == 0
@@ -123,7 +125,7 @@ def test_the_claim_of_a_unit_that_died_blocks_until_it_lapses(hive_connection, m
     cid = rowstore.claim_id(spec, '["s1"]', rowstore._state(spec, row))
     wh.insert("cis_row_claim", [{"claim_id": cid, "table_name": spec.name, "row_key": '["s1"]',
                                  "claimed_by": "a-unit-that-died",
-                                 "claimed_at": rowstore._now()}])
+                                 "claimed_at": utcnow()}])
     with pytest.raises(WriteConflict):
         wh.update(SESSIONS, {"user_login": "b"}, {"session_id": "s1"})
     monkeypatch.setattr(rowstore, "CLAIM_TTL", timedelta(0))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -42,11 +42,6 @@ class AuditPage(BaseModel):
     next_cursor: str | None = Field(None, description="pass as ?cursor= for the next page")
 
 
-def _naive_utc(ts: datetime | None) -> datetime | None:
-    if ts is None or ts.tzinfo is None:
-        return ts
-    return ts.astimezone(UTC).replace(tzinfo=None)
-
 
 @router.get("/audit", operation_id="audit_query", response_model=AuditPage,
             summary="Audit rows, oldest first, filtered by user, action, entity, outcome, time")
@@ -66,8 +61,8 @@ def query(*, request: Request, session: caller("audit_query"), user: Text = None
             after = None
     flt = AuditFilter(user=user, action=action.upper() if action else None,
                       entity_type=entity_type, entity_id=entity_id,
-                      outcome=str(outcome) if outcome else None, since=_naive_utc(since),
-                      until=_naive_utc(until), after=after, limit=limit + 1)
+                      outcome=str(outcome) if outcome else None, since=since,
+                      until=until, after=after, limit=limit + 1)
     events = core_of(request).audit.query(session, flt)
     more = len(events) > limit
     events = events[:limit]
