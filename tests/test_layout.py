@@ -3,7 +3,7 @@
 ``tests/<pkg>/`` holds the tests of ``cistrade_core/<pkg>/``; ``tests/dags``,
 ``tests/plugins`` and ``tests/dev`` those of ``dags/``, ``plugins/cistrade_airflow/``
 and ``cistrade_dev/``; ``tests/deploy`` those of the deployment files (Makefile,
-scripts, compose, ``deploy/``).
+scripts, compose, ``deploy/``), ``tests/stack`` the production stack they start.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ OTHER_HOMES = {
     "plugins": REPO / "plugins" / "cistrade_airflow",
     "dev": REPO / "cistrade_dev",
     "deploy": REPO / "deploy",
+    "stack": REPO / "deploy",  # the production stack run for real (scripts/stack.sh)
 }
 
 
