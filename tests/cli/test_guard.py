@@ -32,6 +32,7 @@ ARGS = {
     "api serve": ["--port", "1"], "api openapi": ["--output", "/dev/null"],
     "api client-create": ["client-x", "--group", "G"], "api clients": [],
     "audit query": [],
+    "db upgrade": [], "db version": [],
     "fx load": [], "fx show": [], "fx convert": ["1", "EUR", "USD"], "fx health": [],
     "fx release": ["EURUSD"], "fx seed-currencies": [], "fx simulate": [],
     "fx fault": ["bloomberg=down"],
