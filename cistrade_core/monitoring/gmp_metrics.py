@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import functools
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from datetime import time as clock_time
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -30,10 +28,6 @@ STEP_SECONDS = Gauge(
 
 #: Statuses of a feed's latest business date: the load-history statuses and ``missing``.
 STATUSES = ("loaded", "rejected", "held", "missing")
-#: When a business date's load must be done, local time on the next day (the 06:30
-#: summary report reads it); ``CISTRADE_GMP_LOAD_DEADLINE`` (HH:MM) overrides it.
-DEFAULT_DEADLINE = clock_time(6, 0)
-DEADLINE_ENV = "CISTRADE_GMP_LOAD_DEADLINE"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,12 +63,11 @@ def reason_kind(reason: str | None) -> str:
 
 
 def load_deadline(settings_timezone: str, now: datetime) -> tuple[date, datetime]:
-    """The latest business date whose load deadline has passed at ``now``, and that deadline."""
-    raw = os.environ.get(DEADLINE_ENV, "")
-    try:
-        at = clock_time.fromisoformat(raw) if raw else DEFAULT_DEADLINE
-    except ValueError as exc:
-        raise ValueError(f"{DEADLINE_ENV} must be a local time HH:MM, not {raw!r}") from exc
+    """The latest business date whose load deadline has passed at ``now``, and that deadline
+    (the local time of :func:`cistrade_core.gmp.deadline.local_deadline`)."""
+    from cistrade_core.gmp.deadline import local_deadline
+
+    at = local_deadline()
     tz = ZoneInfo(settings_timezone)
     local = now.astimezone(tz)
     deadline = datetime.combine(local.date(), at, tz)

@@ -10,38 +10,28 @@ none. The mail goes through the ``smtp_default`` connection (the triggerer sends
 from __future__ import annotations
 
 import os
-import re
 from datetime import datetime, timedelta
 from typing import Any
 
 from cistrade_airflow import DEFAULT_TIMEZONE, SMTP_CONN_ID
-
-#: The time of the daily run (``gmp_reference_etl``'s schedule).
-RUN_TIME = "03:00"
-
-
-class DeadlineSettingError(ValueError):
-    """``CISTRADE_GMP_LOAD_DEADLINE`` is not ``HH:MM``, ``PT<n>S`` or ``off``."""
+from cistrade_core.gmp.deadline import (  # noqa: F401 (the error is part of this API)
+    DEADLINE_ENV,
+    RUN_TIME,
+    DeadlineSettingError,
+    parse_deadline,
+)
 
 
 def deadline_interval(setting: str) -> tuple[str, timedelta] | None:
     """``("logical_date" | "queued_at", interval)`` for a setting; None for ``off``."""
-    setting = setting.strip()
-    if setting.lower() in {"off", "none", ""}:
+    deadline = parse_deadline(setting)
+    if deadline is None:
         return None
-    if m := re.fullmatch(r"PT(\d+)S", setting, re.I):
-        return "queued_at", timedelta(seconds=int(m.group(1)))
-    try:
-        at = datetime.strptime(setting, "%H:%M")
-    except ValueError:
-        raise DeadlineSettingError(
-            f"CISTRADE_GMP_LOAD_DEADLINE={setting!r}: expected HH:MM (local time), "
-            "PT<seconds>S or off") from None
-    start = datetime.strptime(RUN_TIME, "%H:%M")
-    if at <= start:
-        raise DeadlineSettingError(
-            f"CISTRADE_GMP_LOAD_DEADLINE={setting!r}: must be after the {RUN_TIME} run")
-    return "logical_date", at - start
+    if deadline.after_queued is not None:
+        return "queued_at", deadline.after_queued
+    day = datetime(2000, 1, 1)
+    return "logical_date", (datetime.combine(day, deadline.at)
+                            - datetime.combine(day, RUN_TIME))
 
 
 def load_deadline(dag_id: str, setting: str | None = None) -> Any:
@@ -50,9 +40,8 @@ def load_deadline(dag_id: str, setting: str | None = None) -> Any:
     from airflow.sdk.definitions.callback import AsyncCallback
     from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
 
-    setting = setting if setting is not None else os.environ.get(
-        "CISTRADE_GMP_LOAD_DEADLINE", "06:00")
-    parsed = deadline_interval(setting)
+    parsed = deadline_interval(setting if setting is not None
+                               else os.environ.get(DEADLINE_ENV, "06:00"))
     if parsed is None:
         return None
     kind, interval = parsed
