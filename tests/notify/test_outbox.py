@@ -190,7 +190,9 @@ def test_two_processes_flushing_at_once_send_every_mail_exactly_once(outbox_wh, 
                                                                      smtp_server, tmp_path):
     """``cistrade mail retry`` and ``cistrade notify retry`` (the same command) in two real
     processes, on one warehouse file, against the real SMTP server."""
-    subjects = [f"mail {i:02d}" for i in range(40)]
+    # enough mail that the second process, waiting its turn for the warehouse file
+    # (a jittered back-off of up to 1 s), still finds some unsent
+    subjects = [f"mail {i:03d}" for i in range(120)]
     _queue(outbox_wh, settings, subjects)
     gate = tmp_path / "gate"
     ready = [tmp_path / f"ready-{group}" for group in ("mail", "notify")]
