@@ -19,9 +19,9 @@ from cistrade_core.acl.model import Session
 from cistrade_core.acl.sessions import SessionManager
 from cistrade_core.clock import Clock, utcnow
 from cistrade_core.errors import AuthenticationError, ValidationError
-from cistrade_core.warehouse import Warehouse
+from cistrade_core.warehouse import SCHEMA, Warehouse
 
-TABLE = "gmp_cis.cis_api_client"
+TABLE = f"{SCHEMA}.cis_api_client"
 
 
 def is_client(q: Any, login: str) -> bool:

@@ -36,6 +36,7 @@ from cistrade_core.acl.model import Session, SystemActor
 from cistrade_core.errors import CoreError, SessionError
 from cistrade_core.recipients import RecipientError, check_address
 from cistrade_core.services import Core
+from cistrade_core.warehouse import SCHEMA
 
 ASYMMETRIC = {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"}
 
@@ -168,7 +169,7 @@ def provision(core: Core, claims: dict[str, Any], settings: OidcSettings) -> str
     """Create the token's user, or bring their groups in line with the token; the login."""
     login = login_for(claims, settings.issuer)
     wh = core.warehouse
-    known = {r["group_name"] for r in wh.query("SELECT group_name FROM gmp_cis.cis_acl_group")}
+    known = {r["group_name"] for r in wh.query(f"SELECT group_name FROM {SCHEMA}.cis_acl_group")}
     groups = mapped_groups(claims, settings, known)
     admin = core.admin(SystemActor(f"sso:{urlsplit(settings.issuer).netloc}"))
     user = acl_store.get_user(wh, login)

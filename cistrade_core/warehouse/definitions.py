@@ -13,6 +13,7 @@ gets the key columns first.
 
 from __future__ import annotations
 
+from cistrade_core.warehouse.ddl import SCHEMA
 from cistrade_core.warehouse.tables import Col, TableSpec, View
 
 TABLES: tuple[TableSpec, ...] = (
@@ -531,7 +532,7 @@ VIEWS: tuple[View, ...] = (
         "source, has a 5-minute head start: a Reuters rate replaces a Bloomberg one only\n"
         "when it is more than 5 minutes newer (Bloomberg down or lacking the pair, while\n"
         "the Reuters backup run keeps quoting). Keep in step with FxStore.rates_as_of.",
-        """SELECT pair, base_ccy, quote_ccy, bid, ask, mid, provider_ts, source, source_id, run_id,
+        f"""SELECT pair, base_ccy, quote_ccy, bid, ask, mid, provider_ts, source, source_id, run_id,
        loaded_at
 FROM (
     SELECT r.*,
@@ -541,7 +542,7 @@ FROM (
                                          ELSE provider_ts END DESC,
                         provider_ts DESC
            ) AS rank_in_pair
-    FROM gmp_cis.cis_fx_rate AS r
+    FROM {SCHEMA}.cis_fx_rate AS r
 ) AS ranked
 WHERE rank_in_pair = 1""",
     ),
