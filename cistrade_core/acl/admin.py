@@ -24,9 +24,6 @@ from cistrade_core.recipients import RecipientError, check_address
 from cistrade_core.warehouse import SCHEMA, Transaction, Warehouse
 
 LOGIN_RE = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
-#: The shape of one address (what :func:`cistrade_core.recipients.check_address` checks in
-#: full); kept for callers that screen claims by shape, such as the API's single sign-on.
-EMAIL_RE = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+$")
 RESOURCE_RE = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
 GROUP = f"{SCHEMA}.cis_acl_group"
 USER = f"{SCHEMA}.cis_acl_user"
