@@ -7,7 +7,11 @@ approval longer than `max_age_hours` (a run parameter; default from
 
 1. **retry_notifications** sends the mail waiting in the outbox
    `gmp_cis.cis_mail_outbox`: queued and not sent yet, or failed before.
-2. **remind_checkers** mails, for each overdue portfolio, the enabled users who
+2. **business_day** lets the reminders go only on business days: not on a
+   weekend, nor on a holiday of the calendars in `CISTRADE_BUSINESS_CALENDARS`
+   (e.g. `GB`, from the loaded GMP calendar feed). On other days the rest of the
+   run is skipped, with the reason in the task's log.
+3. **remind_checkers** mails, for each overdue portfolio, the enabled users who
    may approve it (never its makers). Each portfolio version is reminded at most
    once per run date, so re-running a day sends nothing twice. The run leaves one
    `REMIND` row in the audit log.
@@ -56,6 +60,24 @@ def portfolio_approval_reminders():
         delivered, waiting = Notifier(settings).retry(warehouse)
         return {"delivered": delivered, "waiting": waiting}
 
+    @task.short_circuit
+    def business_day(logical_date=None) -> bool:
+        import logging
+
+        from cistrade_airflow import settings_from_airflow
+        from cistrade_airflow.warehouse import warehouse_from_airflow
+        from cistrade_core.calendar import business_calendars, closed_because, load_calendar
+        from cistrade_core.config import local_timezone
+
+        day = pendulum.instance(logical_date).in_timezone(local_timezone()).date()
+        calendars = business_calendars()
+        warehouse = warehouse_from_airflow(settings_from_airflow())
+        reason = closed_because(load_calendar(warehouse, calendars), day)
+        if reason:
+            logging.getLogger(__name__).info("%s is not a business day (%s): no reminders",
+                                             day, reason)
+        return reason is None
+
     @task(outlets=[warehouse_asset("cis_mail_outbox")])
     def remind_checkers(params: dict | None = None, ds: str | None = None) -> dict:
         from datetime import timedelta
@@ -74,7 +96,7 @@ def portfolio_approval_reminders():
         return {"overdue": report.overdue, "reminded": len(report.queued),
                 "already_reminded": len(report.already_sent)}
 
-    retry_notifications() >> remind_checkers()
+    retry_notifications() >> business_day() >> remind_checkers()
 
 
 portfolio_approval_reminders()

@@ -1,7 +1,7 @@
 """The reminders DAG: its shape, and a real run with ``dag.test()``."""
 
 import shutil
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -9,6 +9,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 DAG_ID = "portfolio_approval_reminders"
 DAG_FILE = REPO / "dags" / "portfolio_approval_reminders.py"
+WEDNESDAY = datetime(2026, 4, 1, 6, 0, tzinfo=UTC)
+GOOD_FRIDAY = datetime(2026, 4, 3, 6, 0, tzinfo=UTC)
+SATURDAY = datetime(2026, 4, 4, 6, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +29,8 @@ def test_dag_shape(dag):
     assert {"cistrade", "portfolio"} <= set(dag.tags)
     assert dag.timetable.expression == "0 7 * * *"  # daily
     assert dag.doc_md and "remind" in dag.doc_md.lower()
-    assert [t.task_id for t in dag.tasks] == ["retry_notifications", "remind_checkers"]
+    assert [t.task_id for t in dag.tasks] == ["retry_notifications", "business_day",
+                                              "remind_checkers"]
     for t in dag.tasks:
         assert t.retries == 2
     assert dag.params["max_age_hours"] == 24
@@ -59,7 +63,7 @@ def test_dag_run_sends_queued_mail_and_reminders(dag, smtp_server, settings, cor
         core.portfolios.submit(maker, code, p.version)
     assert [r["status"] for r in mails(core.warehouse)] == ["PENDING", "PENDING"]
 
-    run = dag.test(run_conf={"max_age_hours": 24})
+    run = dag.test(run_conf={"max_age_hours": 24}, logical_date=WEDNESDAY)
     assert run.state == DagRunState.SUCCESS
 
     events = [(m["X-CisTrade-Event"], m["X-CisTrade-Portfolio"])
@@ -73,3 +77,49 @@ def test_dag_run_sends_queued_mail_and_reminders(dag, smtp_server, settings, cor
     assert all(r["status"] == "SENT" for r in mails(core.warehouse))
     [remind] = audit_log.select(core.warehouse, AuditFilter(action="REMIND"))
     assert remind.detail["overdue"] == ["OLD-01"]
+
+
+def _overdue_change(core_seed, code: str) -> None:
+    from cistrade_core.clock import utcnow
+    from cistrade_core.config import get_settings
+    from cistrade_core.services import open_core
+
+    now = utcnow()
+    core = open_core(get_settings(), clock=lambda: now - timedelta(days=3), dispatch=False)
+    maker = core.sessions.login("maker1", core_seed.passwords["maker1"])
+    p = core.portfolios.create(maker, code, name=code, base_currency="USD", owner="o", desk="d")
+    core.portfolios.submit(maker, code, p.version)
+
+
+@pytest.mark.parametrize("when, calendars, reason", [
+    (SATURDAY, "", "Saturday"),
+    (GOOD_FRIDAY, "GB", "Good Friday"),
+])
+def test_no_reminders_on_a_weekend_or_a_holiday_of_the_business_calendars(
+        dag, smtp_server, settings, core_seed, monkeypatch, caplog, when, calendars, reason):
+    import pyarrow as pa
+    from airflow.utils.state import DagRunState, TaskInstanceState
+
+    from cistrade_core.feeds import FEEDS
+    from cistrade_core.gmp.store import GmpStore, LoadRecord, LoadStatus
+    from cistrade_core.warehouse import get_warehouse
+    from cistrade_dev.smtp_server import read_outbox
+
+    shutil.copy(core_seed.template, settings.warehouse_path)
+    feed, loaded = FEEDS["calendar"], date(2026, 3, 31)
+    holidays = pa.table({"calendar_code": ["GB"], "holiday_date": [date(2026, 4, 3)],
+                         "holiday_name": ["Good Friday"]})
+    GmpStore(get_warehouse(settings)).load_day(
+        feed, loaded, holidays.select(list(feed.column_names)),
+        LoadRecord("calendar", loaded, LoadStatus.LOADED, "test", row_count=1))
+    monkeypatch.setenv("CISTRADE_BUSINESS_CALENDARS", calendars)
+    _overdue_change(core_seed, "OLD-02")
+
+    run = dag.test(run_conf={"max_age_hours": 24}, logical_date=when)
+    assert run.state == DagRunState.SUCCESS
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states["business_day"] == TaskInstanceState.SUCCESS
+    assert states["remind_checkers"] == TaskInstanceState.SKIPPED
+    events = [m["X-CisTrade-Event"] for m in read_outbox(smtp_server.outbox)]
+    assert "approval_reminder" not in events and "approval_request" in events
+    assert f"is not a business day ({reason})" in caplog.text

@@ -13,7 +13,7 @@ from cistrade_core import refdata
 from cistrade_core.api.auth import caller, core_of
 from cistrade_core.api.problems import ApiProblem, FieldProblem
 from cistrade_core.api.routes.common import decode_cursor, encode_cursor
-from cistrade_core.calendar import BusinessCalendar
+from cistrade_core.calendar import BusinessCalendar, calendar_codes, load_calendar
 
 router = APIRouter(tags=["reference data"])
 
@@ -99,9 +99,11 @@ def dates(*, dataset: Dataset, request: Request, session: caller("refdata_dates"
 
 def _calendar(request: Request, calendars: str, as_of: date | None
               ) -> tuple[list[str], BusinessCalendar]:
-    codes = sorted({c.strip().upper() for c in calendars.split(",") if c.strip()})
-    rows = refdata.holidays(core_of(request).warehouse, codes, as_of)
-    return codes, BusinessCalendar.of(rows)
+    codes = calendar_codes(calendars)
+    if not codes:
+        raise ApiProblem(422, "name at least one calendar, e.g. GB or USNY", errors=[
+            FieldProblem(field="query.calendars", message="one or more calendar codes")])
+    return codes, load_calendar(core_of(request).warehouse, codes, as_of)
 
 
 def _computed(fn, *args) -> date:
