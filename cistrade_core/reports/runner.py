@@ -26,6 +26,7 @@ from cistrade_core.reports.queries import QUERIES, ReportParams
 from cistrade_core.reports.to_csv import write_csv
 from cistrade_core.reports.to_pdf import write_pdf
 from cistrade_core.reports.to_xlsx import write_xlsx
+from cistrade_core.schema import ensure_core_schema
 from cistrade_core.warehouse import Warehouse, get_warehouse
 
 log = logging.getLogger(__name__)
@@ -76,8 +77,8 @@ RUNS = "cis_report_run"
 
 
 def _record_run(warehouse: Warehouse, **row: Any) -> None:
-    """Add a row to ``cis_report_run`` (creating the table if missing); ``recorded_at`` now."""
-    warehouse.ensure_store_schema()
+    """Add a row to ``cis_report_run`` (upgrading an old warehouse first); ``recorded_at`` now."""
+    ensure_core_schema(warehouse)
     warehouse.insert(RUNS, [{**row, "recorded_at": utcnow()}])
 
 
