@@ -254,7 +254,7 @@ status() {
 
 show_env() {
   env | grep -E '^(AIRFLOW|CISTRADE|SMTP_|HIVE_|BLOOMBERG_|REUTERS_)' | sort \
-    | sed -E 's#(://[^:/@]*:)[^@]*@#\1***@#; s#^((AIRFLOW__CORE__FERNET_KEY|AIRFLOW__API_AUTH__JWT_SECRET|AIRFLOW_FERNET_KEY|AIRFLOW_JWT_SECRET|AIRFLOW_ADMIN_PASSWORD)=).*#\1***#'
+    | sed -E 's#(://[^:/@]*:)[^@]*@#\1***@#; s#^((AIRFLOW__CORE__FERNET_KEY|AIRFLOW__API_AUTH__JWT_SECRET|AIRFLOW_FERNET_KEY|AIRFLOW_JWT_SECRET|[A-Z_]*PASSWORD|[A-Z_]*API_KEY)=).*#\1***#'
 }
 
 cmd="${1:-}"; shift || true
