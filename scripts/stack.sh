@@ -71,6 +71,10 @@ load_env_file() {  # KEY=VALUE lines, comments and blanks skipped, no interpolat
 # -- the environment every Airflow process of the stack gets -----------------------------
 stack_env() {
   secrets
+  # connections come from deploy/airflow-objects.yaml, not from the caller's environment
+  # (the Makefile exports AIRFLOW_CONN_SMTP_DEFAULT for `make airflow`)
+  local conn
+  for conn in $(compgen -e | grep '^AIRFLOW_CONN_' || true); do unset "$conn"; done
   load_env_file "$ROOT/deploy/airflow.env"
   export AIRFLOW_HOME="$STACK/airflow"
   export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"

@@ -33,6 +33,11 @@ def env_file(path: Path) -> dict[str, str]:
     return dict(ln.split("=", 1) for ln in lines)
 
 
+def import_string(path: str) -> object:
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
 @pytest.fixture(scope="module")
 def services() -> dict:
     return yaml.safe_load((REPO / "docker-compose.yaml").read_text())["services"]
@@ -154,6 +159,11 @@ def test_every_airflow_class_the_deployment_names_is_installed(services):
         import_string(path)
 
 
-def import_string(path: str) -> object:
-    module, _, name = path.rpartition(".")
-    return getattr(importlib.import_module(module), name)
+def test_the_stack_ignores_connections_of_the_callers_environment(tmp_path):
+    """``make stack`` inherits the Makefile's AIRFLOW_CONN_SMTP_DEFAULT (for ``make
+    airflow``): the stack's connections are the objects file's, not that."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CISTRADE_"))}
+    env.update(CISTRADE_HOME=str(tmp_path), AIRFLOW_CONN_SMTP_DEFAULT='{"conn_type": "smtp"}')
+    out = subprocess.run(["bash", str(STACK_SH), "env"], env=env, capture_output=True,
+                         text=True, check=True, timeout=60).stdout
+    assert "AIRFLOW_CONN_" not in out
