@@ -57,6 +57,7 @@ def _seed_acl(warehouse, password: str, extra_groups: int) -> None:
     admin.create_group("Staff")
     admin.grant("Staff", "cis-portfolio", "READ")
     admin.grant("Staff", "cis-udf", "READ")
+    admin.grant("Staff", "cis-gmp", "READ")
     parent = "Staff"
     for i in range(extra_groups):  # a deeper hierarchy than real life needs
         name = f"Region {i:02d}"

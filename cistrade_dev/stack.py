@@ -12,6 +12,7 @@ import subprocess
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ FAST_SETTINGS = {
     "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "1",
     "AIRFLOW__SCHEDULER__JOB_HEARTBEAT_SEC": "2",
     "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.5",
+    # how often the scheduler ends the wait of an unanswered review past its timeout
+    "AIRFLOW__SCHEDULER__TRIGGER_TIMEOUT_CHECK_INTERVAL": "2",
     "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "600",
     "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "600",
     "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "600",
@@ -36,6 +39,18 @@ FAST_SETTINGS = {
     "AIRFLOW__API__WORKERS": "1",
     "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
 }
+
+
+def latest_schedule(now: datetime, tz: str = "Europe/London", hour: int = 3) -> datetime:
+    """The latest ``hour``:00 local run before ``now`` (UTC): the run of a daily cron the
+    scheduler creates when the DAG is unpaused (no catch-up)."""
+    from zoneinfo import ZoneInfo
+
+    local = now.astimezone(ZoneInfo(tz))
+    at = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if at > local:
+        at -= timedelta(days=1)
+    return at.astimezone(UTC)
 
 
 def free_port() -> int:

@@ -1,8 +1,14 @@
 """The FX rates DAGs, one per provider (``fx_rates_bloomberg``, ``fx_rates_reuters``), made by
-one factory. Wiring only: the work is in ``cistrade_core.fx``."""
+one factory. Wiring only: the work is in ``cistrade_core.fx``.
+
+Each runs on its own cron (Bloomberg every 15 minutes, Reuters every 30);
+``CISTRADE_FX_BLOOMBERG_SCHEDULE`` / ``CISTRADE_FX_REUTERS_SCHEDULE`` replace it (a
+test stack runs them every minute).
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -67,10 +73,15 @@ FX_DAGS = (
 )
 
 
+def schedule_of(spec: FxDag) -> str:
+    """The provider's cron: ``CISTRADE_FX_<PROVIDER>_SCHEDULE`` when set, else the house one."""
+    return os.environ.get(f"CISTRADE_FX_{spec.provider.upper()}_SCHEDULE") or spec.cron
+
+
 def make_fx_dag(spec: FxDag):
     @dag(
         dag_id=f"fx_rates_{spec.provider}",
-        schedule=spec.cron,
+        schedule=schedule_of(spec),
         start_date=datetime(2025, 1, 1, tzinfo=UTC),
         catchup=False,
         max_active_runs=1,

@@ -18,7 +18,9 @@
 # Ports: CISTRADE_STACK_PG_PORT (5433), CISTRADE_STACK_REDIS_PORT (6380),
 # AIRFLOW__API__PORT (8080), CISTRADE_SMTP_PORT (8025) and the Airflow log/health
 # servers (CISTRADE_STACK_WORKER_LOG_PORT 8793, CISTRADE_STACK_TRIGGER_LOG_PORT 8794,
-# CISTRADE_STACK_HEALTH_PORT 8974). CISTRADE_STACK_EXTRA_ENV names a file of
+# CISTRADE_STACK_HEALTH_PORT 8974). Every server binds 127.0.0.1: Airflow's log servers
+# cannot, so the worker and the triggerer run without one (--skip-serve-logs) and the
+# API server reads task logs from the shared log folder. CISTRADE_STACK_EXTRA_ENV names a file of
 # KEY=VALUE lines applied after deploy/airflow.env (e.g. fast scheduler settings).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -71,6 +73,10 @@ load_env_file() {  # KEY=VALUE lines, comments and blanks skipped, no interpolat
 # -- the environment every Airflow process of the stack gets -----------------------------
 stack_env() {
   secrets
+  # connections come from deploy/airflow-objects.yaml, not from the caller's environment
+  # (the Makefile exports AIRFLOW_CONN_SMTP_DEFAULT for `make airflow`)
+  local conn
+  for conn in $(compgen -e | grep '^AIRFLOW_CONN_' || true); do unset "$conn"; done
   load_env_file "$ROOT/deploy/airflow.env"
   export AIRFLOW_HOME="$STACK/airflow"
   export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
@@ -90,6 +96,7 @@ stack_env() {
   export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT="${CISTRADE_STACK_WORKER_LOG_PORT:-8793}"
   export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT="${CISTRADE_STACK_TRIGGER_LOG_PORT:-8794}"
   export AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT="${CISTRADE_STACK_HEALTH_PORT:-8974}"
+  export AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST=127.0.0.1
   export AIRFLOW__CORE__DEFAULT_TIMEZONE="${CISTRADE_TIMEZONE:-Europe/London}"
   export CISTRADE_TIMEZONE="${CISTRADE_TIMEZONE:-Europe/London}"
   export CISTRADE_WAREHOUSE="${CISTRADE_WAREHOUSE:-duckdb}"
@@ -181,7 +188,7 @@ scheduler_healthy() { "$BIN/python" -c "import urllib.request,sys; urllib.reques
 start_worker() {  # NAME (its Celery hostname) [LOG_PORT]
   local name=$1 port=${2:-$AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT}
   AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT="$port" CISTRADE_WORKER_HOSTNAME="$name@127.0.0.1" \
-    launch "$name" "$BIN/airflow" celery worker --celery-hostname "$name@127.0.0.1"
+    launch "$name" "$BIN/airflow" celery worker --celery-hostname "$name@127.0.0.1" --skip-serve-logs
   wait_for "$name" 180 grep -q "ready\." "$STACK/$name.log"
 }
 
@@ -203,7 +210,7 @@ start() {
   launch api-server "$BIN/airflow" api-server
   launch scheduler "$BIN/airflow" scheduler
   launch dag-processor "$BIN/airflow" dag-processor
-  launch triggerer "$BIN/airflow" triggerer
+  launch triggerer "$BIN/airflow" triggerer --skip-serve-logs
   wait_for api-server 240 api_healthy
   start_worker worker
   wait_for scheduler 120 scheduler_healthy
@@ -254,7 +261,7 @@ status() {
 
 show_env() {
   env | grep -E '^(AIRFLOW|CISTRADE|SMTP_|HIVE_|BLOOMBERG_|REUTERS_)' | sort \
-    | sed -E 's#(://[^:/@]*:)[^@]*@#\1***@#; s#^((AIRFLOW__CORE__FERNET_KEY|AIRFLOW__API_AUTH__JWT_SECRET|AIRFLOW_FERNET_KEY|AIRFLOW_JWT_SECRET|AIRFLOW_ADMIN_PASSWORD)=).*#\1***#'
+    | sed -E 's#(://[^:/@]*:)[^@]*@#\1***@#; s#^((AIRFLOW__CORE__FERNET_KEY|AIRFLOW__API_AUTH__JWT_SECRET|AIRFLOW_FERNET_KEY|AIRFLOW_JWT_SECRET|[A-Z_]*PASSWORD|[A-Z_]*API_KEY)=).*#\1***#'
 }
 
 cmd="${1:-}"; shift || true

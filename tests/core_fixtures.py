@@ -57,13 +57,16 @@ def load_currencies(warehouse) -> None:
 
 
 def seed_acl(warehouse, passwords: dict[str, str]) -> None:
-    """Staff (parent: read portfolios and UDFs) with Makers, Checkers and Auditors below it."""
+    """Staff (parent: read portfolios, UDFs, reference data and FX rates) with Makers,
+    Checkers and Auditors below it."""
     from cistrade_core.acl import AclAdmin, SystemActor
 
     admin = AclAdmin(warehouse, SystemActor("test-setup"), lambda: START)
     admin.create_group("Staff", "everyone")
     admin.grant("Staff", "cis-portfolio", "READ")
     admin.grant("Staff", "cis-udf", "READ")
+    admin.grant("Staff", "cis-gmp", "READ")     # reference data
+    admin.grant("Staff", "cis-fx", "READ")
     admin.create_group("Makers", "make changes", parent="Staff")
     admin.grant("Makers", "cis-portfolio", "WRITE")
     admin.create_group("Checkers", "approve changes", parent="Staff")
@@ -88,6 +91,7 @@ def core_seed(tmp_path_factory) -> Seed:
     load_currencies(wh)
     passwords = {login: secrets.token_urlsafe(12) for login in USERS}
     seed_acl(wh, passwords)
+    wh.close()   # checkpointed and released: the tests copy the file
     return Seed(passwords, template)
 
 

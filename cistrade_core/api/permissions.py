@@ -3,10 +3,11 @@
 The key is the route's operation id (also its name in the OpenAPI document).
 A route that does what a ``cistrade`` command does takes that command's rule
 from the CLI's authorization table (:data:`cistrade_core.acl.commands.COMMANDS`),
-so the two cannot drift. ``resource=None`` means any live session will do:
-reference data, business days and FX rates, readable by every logged-in user
-(their CLI commands are the local administrator's loads and checks, which the
-API does not offer). The library checks again inside each operation; this table
+so the two cannot drift. ``resource=None`` means any live session will do.
+Reference data and business days need READ on ``cis-gmp`` (the GMP reference
+data), FX rates READ on ``cis-fx``; their CLI commands are the local
+administrator's loads and checks, which the API does not offer. The library
+checks again inside each operation; this table
 makes the refusal happen before any work, and lets the OpenAPI document say what
 each route needs.
 """
@@ -31,8 +32,8 @@ class Needs:
 
 
 LOGGED_IN = Needs(None)
-
-
+REFERENCE_DATA = Needs(Resource.GMP)
+FX_RATES = Needs(Resource.FX)
 
 def same_as(command: str) -> Needs:
     """The rule of the ``cistrade`` command ``command`` (a session permission)."""
@@ -65,12 +66,12 @@ ROUTE_PERMISSIONS: dict[str, Needs] = {
     "logout": LOGGED_IN,
     "whoami": LOGGED_IN,
     **{route: same_as(command) for route, command in MIRRORS_COMMAND.items()},
-    "refdata_list": LOGGED_IN,
-    "refdata_dates": LOGGED_IN,
-    "business_day_check": LOGGED_IN,
-    "business_day_add": LOGGED_IN,
-    "business_day_next": LOGGED_IN,
-    "fx_current": LOGGED_IN,
-    "fx_history": LOGGED_IN,
-    "fx_convert": LOGGED_IN,
+    "refdata_list": REFERENCE_DATA,
+    "refdata_dates": REFERENCE_DATA,
+    "business_day_check": REFERENCE_DATA,
+    "business_day_add": REFERENCE_DATA,
+    "business_day_next": REFERENCE_DATA,
+    "fx_current": FX_RATES,
+    "fx_history": FX_RATES,
+    "fx_convert": FX_RATES,
 }

@@ -227,8 +227,8 @@ def permissions(login: str) -> None:
 
 DEMO_GROUPS = (
     # name, parent, description, grants
-    ("CisTrade Staff", None, "everyone: read portfolios and UDFs",
-     (("cis-portfolio", "READ"), ("cis-udf", "READ"))),
+    ("CisTrade Staff", None, "everyone: read portfolios, UDFs, reference data and FX rates",
+     (("cis-portfolio", "READ"), ("cis-udf", "READ"), ("cis-gmp", "READ"), ("cis-fx", "READ"))),
     ("Makers", "CisTrade Staff", "prepare portfolio changes", (("cis-portfolio", "WRITE"),)),
     ("Checkers", "CisTrade Staff", "approve or reject portfolio changes",
      (("cis-portfolio-approval", "WRITE"),)),

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import date, datetime
 
-import pandas as pd
+import numpy as np
 import pandera.pandas as pa
 
+from cistrade_core.gmp import columnar
 from cistrade_core.gmp.control import ControlFile
 from cistrade_core.gmp.parse import ParsedFile
 from cistrade_core.gmp.problems import CheckKind, Problem
 from cistrade_core.gmp.schedule import timestamp_window
-from cistrade_core.gmp.schemas import ROW_CHECK_COLUMNS, format_schema, quality_schema
+from cistrade_core.gmp.schemas import format_schema, quality_schema
 
 #: The largest row-count change against the last loaded day that passes.
 ROW_COUNT_TOLERANCE = 0.10
@@ -21,51 +22,54 @@ ROW_COUNT_TOLERANCE = 0.10
 MAX_LOCATED_FAILURES = 1_000
 
 
-def _schema_problems(schema: pa.DataFrameSchema, df: pd.DataFrame, parsed: ParsedFile,
+def _messages(parsed: ParsedFile) -> dict[str, str]:
+    """Problem messages for pandera's own check names."""
+    key = parsed.feed.unique_together[0] if parsed.feed.unique_together else ()
+    return {
+        "not_nullable": "must not be empty",
+        "field_uniqueness": "must be unique (duplicate value)",
+        "multiple_fields_uniqueness": "duplicate key " + " + ".join(key),
+    }
+
+
+def _schema_problems(schema: pa.DataFrameSchema, parsed: ParsedFile,
                      kind: CheckKind) -> tuple[list[Problem], int]:
-    """Run ``schema`` lazily; turn its failure cases into located problems."""
-    try:
-        schema.validate(df, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-    else:
+    """Evaluate ``schema`` over the parsed table (every rule, every row: lazily); the first
+    :data:`MAX_LOCATED_FAILURES` failures by line and column become located problems.
+    Returns them and how many failures there are in all."""
+    groups = [f for f in columnar.failures(schema, parsed.table) if len(f.rows)]
+    total = sum(len(f.rows) for f in groups)
+    if not total:
         return [], 0
-    # A check across columns reports every column of a failing line: keep the one it is about.
-    row_checks = (schema.metadata or {}).get(ROW_CHECK_COLUMNS, {})
-    if row_checks:
-        about = cases["check"].map(row_checks)
-        cases = cases[about.isna() | (about == cases["column"])]
-    total = len(cases)
-    cases = cases.head(MAX_LOCATED_FAILURES)
+    rows = np.concatenate([f.rows for f in groups])
+    group = np.repeat(np.arange(len(groups)), [len(f.rows) for f in groups])
+    names = sorted({f.column for f in groups})
+    column_rank = np.array([names.index(f.column) for f in groups])[group]
+    lines = parsed.line_numbers[rows]
+    # By line, then column name, then the order the checks were found in.
+    first = np.lexsort((group, column_rank, lines))[:MAX_LOCATED_FAILURES]
+    messages = _messages(parsed)
     problems = []
-    for case in cases.itertuples(index=False):
-        index = case.index
-        line = None
-        if index is not None and not pd.isna(index):
-            line = int(parsed.line_numbers[int(index)])
-        check = str(case.check)
-        message = {
-            "not_nullable": "must not be empty",
-            "field_uniqueness": "must be unique (duplicate value)",
-            "multiple_fields_uniqueness": "duplicate key "
-            + " + ".join(parsed.feed.unique_together[0] if parsed.feed.unique_together else ()),
-        }.get(check, check)
-        value = None if case.failure_case is None or pd.isna(case.failure_case) \
-            else str(case.failure_case)
-        problems.append(Problem(kind, parsed.path.name, message, line, case.column, value))
-    problems.sort(key=lambda p: (p.line or 0, p.column or ""))
+    for i in first:
+        failed = groups[group[i]]
+        value = None if failed.values is None else failed.values[int(rows[i])].as_py()
+        problems.append(Problem(kind, parsed.path.name, messages.get(failed.check, failed.check),
+                                int(lines[i]), failed.column,
+                                None if value is None else str(value)))
     return problems, total
 
 
-def check_types(parsed: ParsedFile, df: pd.DataFrame) -> tuple[list[Problem], int]:
-    """Every value has its column's type (format)."""
-    return _schema_problems(format_schema(parsed.feed), df, parsed, CheckKind.FORMAT)
+def check_types(parsed: ParsedFile, frame: object = None) -> tuple[list[Problem], int]:
+    """Every value has its column's type (format). ``frame`` is not read: the rules run on
+    ``parsed.table``."""
+    return _schema_problems(format_schema(parsed.feed), parsed, CheckKind.FORMAT)
 
 
-def check_quality(parsed: ParsedFile, df: pd.DataFrame,
+def check_quality(parsed: ParsedFile, frame: object,
                   references: Mapping[str, Collection[str]]) -> tuple[list[Problem], int]:
-    """The contract's data-quality rules, including references to the same day's feeds."""
-    return _schema_problems(quality_schema(parsed.feed, references), df, parsed,
+    """The contract's data-quality rules, including references to the same day's feeds.
+    ``frame`` is not read: the rules run on ``parsed.table``."""
+    return _schema_problems(quality_schema(parsed.feed, references), parsed,
                             CheckKind.DATA_QUALITY)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 _LEI = re.compile(r"^[A-Z0-9]{18}[0-9]{2}$")
 
 
@@ -22,3 +24,32 @@ def lei_check_digits(base: str) -> str:
     if not re.fullmatch(r"[A-Z0-9]{18}", base):
         raise ValueError(f"an LEI prefix is 18 upper-case letters or digits, not {base!r}")
     return f"{98 - (_as_number(base + '00') % 97):02d}"
+
+
+def lei_valid(values) -> np.ndarray:
+    """:func:`lei_is_valid` of every value of an Arrow text array at once (nulls: False)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    shaped = pc.fill_null(pc.match_substring_regex(values, _LEI.pattern), False)
+    if isinstance(shaped, pa.ChunkedArray):
+        shaped = shaped.combine_chunks()
+    result = np.zeros(len(values), dtype=bool)
+    chosen = pc.filter(values, shaped)
+    if isinstance(chosen, pa.ChunkedArray):
+        chosen = chosen.combine_chunks()
+    n = len(chosen)
+    if not n:
+        return result
+    # All chosen values are 20 ASCII bytes, back to back in the data buffer.
+    offsets = np.frombuffer(chosen.buffers()[1], dtype=np.int32)
+    start = offsets[chosen.offset]
+    chars = np.frombuffer(chosen.buffers()[2], dtype=np.uint8)[start:start + 20 * n]
+    digits = chars.reshape(n, 20).astype(np.int64)
+    digits = np.where(digits >= ord("A"), digits - ord("A") + 10, digits - ord("0"))
+    remainder = np.zeros(n, dtype=np.int64)
+    for j in range(20):
+        d = digits[:, j]
+        remainder = (remainder * np.where(d >= 10, 100, 10) + d) % 97
+    result[np.flatnonzero(shaped.to_numpy(zero_copy_only=False))] = remainder == 1
+    return result

@@ -36,6 +36,7 @@ from cistrade_core.errors import CoreError
 from cistrade_core.feeds import FEEDS, Feed, get_feed
 from cistrade_core.gmp import checks
 from cistrade_core.gmp.alerts import FeedAlert
+from cistrade_core.gmp.columnar import reference_values
 from cistrade_core.gmp.control import ControlFile, ControlFileError, read_control_file
 from cistrade_core.gmp.day_lock import DayLock
 from cistrade_core.gmp.landing import landing_problem, present
@@ -202,10 +203,9 @@ class GmpLoad:
             return self._reject(feed, day, [problem], control, parsed)
         problems = list(parsed.problems)
         problems += checks.check_control_count(parsed, control)
-        df = parsed.table.to_pandas() if parsed.table is not None else None
         total_extra = 0
-        if df is not None:
-            found, total = checks.check_types(parsed, df)
+        if parsed.table is not None:
+            found, total = checks.check_types(parsed)
             problems += found
             total_extra += total - len(found)
         last = self.store.last_loaded(feed.name, day)
@@ -214,10 +214,10 @@ class GmpLoad:
         if problems:
             return self._reject(feed, day, problems, control, parsed, total_extra)
 
-        references, missing = self._references(feed, day, df)
+        references, missing = self._references(feed, day, parsed)
         if missing:
             return self._reject(feed, day, missing, control, parsed)
-        found, total = checks.check_quality(parsed, df, references)
+        found, total = checks.check_quality(parsed, None, references)
         if found:
             return self._reject(feed, day, found, control, parsed, total - len(found))
 
@@ -237,14 +237,15 @@ class GmpLoad:
         outcome.save(self.stage_dir(day) / f"{feed.name}.json")
         return outcome
 
-    def _references(self, feed: Feed, day: date, df) -> tuple[dict, list[Problem]]:
+    def _references(self, feed: Feed, day: date,
+                    parsed: ParsedFile) -> tuple[dict, list[Problem]]:
         """Values each referenced column may take, from the same day's checked feeds."""
         values: dict[str, object] = {}
         missing: list[Problem] = []
         for column, ref in feed.references.items():
             key = f"{ref.feed}.{ref.column}"
             if ref.feed == feed.name:
-                values[key] = set(df[ref.column].dropna())
+                values[key] = reference_values(parsed.table.column(ref.column))
                 continue
             staged = self.staged_outcome(ref.feed, day)
             if staged is None or staged.status not in REFERENCEABLE:
@@ -258,7 +259,7 @@ class GmpLoad:
                 continue
             table = pq.read_table(self.stage_dir(day) / f"{ref.feed}.parquet",
                                   columns=[ref.column])
-            values[key] = set(table.column(0).drop_null().to_pylist())
+            values[key] = reference_values(table.column(0))
         return values, missing
 
     def _stage(self, feed: Feed, day: date, parsed: ParsedFile) -> None:

@@ -13,7 +13,7 @@ Both work on text columns, as parsed; typed casting happens at load.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 import pandas as pd
 import pandera.pandas as pa
@@ -22,43 +22,32 @@ import pyarrow.compute as pc
 
 from cistrade_core.feeds import Column, ColumnType, Feed
 from cistrade_core.feeds.spec import TYPE_PATTERNS
-from cistrade_core.gmp.lei import lei_is_valid
-
-_DATE_FORMAT = "%Y-%m-%d"
+from cistrade_core.gmp import columnar
+from cistrade_core.gmp.lei import lei_valid
 
 
 def _arrow(s: pd.Series) -> pa_.Array:
     return pa_.array(s.array) if hasattr(s.array, "__arrow_array__") else pa_.array(s)
 
 
-def _is_real_date(s: pd.Series) -> pd.Series:
-    """YYYY-MM-DD naming a real day (2026-02-30 is not), vectorised with Arrow."""
-    text = _arrow(s)
-    parsed = pc.strptime(text, format=_DATE_FORMAT, unit="s", error_is_null=True)
-    # strptime rolls 02-30 over to 03-02: a real date prints back as the same text.
-    same = pc.equal(pc.strftime(parsed, format=_DATE_FORMAT), text)
-    ok = pc.fill_null(pc.and_(same, pc.match_substring_regex(text, TYPE_PATTERNS[ColumnType.DATE])),
-                      False)
-    return pd.Series(ok.to_numpy(zero_copy_only=False), index=s.index)
+def _on_arrow(evaluate: Callable[[pa_.Array], pa_.Array]) -> Callable[[pd.Series], pd.Series]:
+    """A pandera check function running the columnar evaluation ``evaluate``."""
+
+    def check(s: pd.Series) -> pd.Series:
+        passed = pc.fill_null(evaluate(_arrow(s)), False)
+        return pd.Series(passed.to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
+
+    check.__name__ = evaluate.__name__
+    return check
 
 
-def _is_utc_timestamp(s: pd.Series) -> pd.Series:
-    shaped = s.str.fullmatch(TYPE_PATTERNS[ColumnType.TIMESTAMP])
-    parsed = pd.to_datetime(s.where(shaped), format="ISO8601", errors="coerce", utc=True)
-    return shaped & parsed.notna()
+def _in_range(lo: int | None, hi: int | None) -> Callable[[pd.Series], pd.Series]:
+    return _on_arrow(lambda text: columnar.in_range(text, lo, hi))
 
 
-def _in_range(lo: int | None, hi: int | None):
-    def within_bounds(s: pd.Series) -> pd.Series:
-        n = pd.to_numeric(s, errors="coerce")
-        ok = n.notna()
-        if lo is not None:
-            ok &= n >= lo
-        if hi is not None:
-            ok &= n <= hi
-        return ok
-
-    return within_bounds
+def _is_in(allowed: Collection[str] | pa_.Array) -> Callable[[pd.Series], pd.Series]:
+    """Membership of a large value set, kept as Arrow (``Check.isin`` copies it to a set)."""
+    return _on_arrow(lambda text: pc.is_in(text, value_set=columnar.value_set(allowed)))
 
 
 def type_checks(col: Column) -> list[pa.Check]:
@@ -69,9 +58,10 @@ def type_checks(col: Column) -> list[pa.Check]:
     if col.type is ColumnType.INT:
         return [pa.Check.str_matches(TYPE_PATTERNS[ColumnType.INT], error="must be a whole number")]
     if col.type is ColumnType.DATE:
-        return [pa.Check(_is_real_date, error="must be a real date YYYY-MM-DD")]
+        return [pa.Check(_on_arrow(columnar.is_real_date), name="real_date",
+                         error="must be a real date YYYY-MM-DD")]
     if col.type is ColumnType.TIMESTAMP:
-        return [pa.Check(_is_utc_timestamp,
+        return [pa.Check(_on_arrow(columnar.is_utc_timestamp), name="utc_timestamp",
                          error="must be an ISO-8601 UTC timestamp, e.g. 2026-11-27T18:04:11Z")]
     return []
 
@@ -85,19 +75,22 @@ def rule_checks(col: Column, references: Mapping[str, Collection[str]]) -> list[
     if col.allowed:
         checks.append(pa.Check.isin(col.allowed, error=f"must be one of {', '.join(col.allowed)}"))
     if col.min_value is not None or col.max_value is not None:
-        checks.append(pa.Check(_in_range(col.min_value, col.max_value),
+        checks.append(pa.Check(_in_range(col.min_value, col.max_value), name="in_range",
+                               statistics={"min_value": col.min_value,
+                                           "max_value": col.max_value},
                                error=f"must be between {col.min_value} and {col.max_value}"))
     if col.lei_checksum:
         checks.append(pa.Check(
-            lambda s: s.map(lei_is_valid, na_action="ignore").astype(bool),
-            error="LEI check digits are wrong (ISO 7064 MOD 97-10)"))
+            lambda s: pd.Series(lei_valid(_arrow(s)), index=s.index),
+            name="lei_check_digits", error="LEI check digits are wrong (ISO 7064 MOD 97-10)"))
     if col.references is not None:
         ref = col.references
         allowed = references.get(f"{ref.feed}.{ref.column}")
         if allowed is None:
             raise KeyError(f"values of {ref.feed}.{ref.column} are needed to check {col.name}")
-        checks.append(pa.Check.isin(
-            allowed, error=f"must exist in {ref.feed}.{ref.column} of the same business day"))
+        checks.append(pa.Check(
+            _is_in(allowed), name="reference", statistics={"allowed_values": allowed},
+            error=f"must exist in {ref.feed}.{ref.column} of the same business day"))
     return checks
 
 
@@ -106,6 +99,7 @@ def row_checks(feed: Feed) -> dict[str, pa.Check]:
     return {
         c.name: pa.Check(
             lambda df, col=c.name, other=c.differs_from: df[col].isna() | (df[col] != df[other]),
+            name="differs_from", statistics={"column": c.name, "other": c.differs_from},
             error=f"must differ from {c.differs_from} of the same line")
         for c in feed.columns if c.differs_from
     }

@@ -64,6 +64,9 @@ class ReadOnlyWarehouse:
         path = self.settings.warehouse_path
         if not path.exists():
             raise FileNotFoundError(f"no warehouse at {path}")
+        from cistrade_core.warehouse.duckdb_lease import lease_for
+
+        lease_for(path).close()   # this process's own idle turn on the file would refuse us
         deadline = time.monotonic() + self.lock_wait
         while True:
             try:

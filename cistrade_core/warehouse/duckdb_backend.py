@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-from tenacity import retry, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from cistrade_core.config import SQL_DIR
 from cistrade_core.warehouse.base import SqlRowOperations, Transaction, Warehouse, WriteConflict
 from cistrade_core.warehouse.ddl import SCHEMA, cast_expression
+from cistrade_core.warehouse.duckdb_lease import lease_for
 from cistrade_core.warehouse.partitioned import Append, PartitionedTable
 from cistrade_core.warehouse.timestamps import from_storage, to_storage
 
@@ -25,10 +25,6 @@ log = logging.getLogger(__name__)
 
 #: The DDL of the transactional tables (their Kudu twins: sql/impala/kudu_tables.sql).
 STORE_DDL = ("core_tables.sql", "fx_tables.sql", "report_tables.sql")
-
-
-def _is_lock_conflict(exc: BaseException) -> bool:
-    return isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower()
 
 
 def _is_write_conflict(exc: BaseException) -> bool:
@@ -62,9 +58,10 @@ def _rows(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 class DuckDBWarehouse(Warehouse):
     """DuckDB file warehouse.
 
-    DuckDB lets one process write a file at a time; connections are opened per
-    unit of work and a lock held by another process (a parallel Airflow task) is
-    waited for, up to ``lock_timeout`` seconds.
+    DuckDB lets one process write a file at a time. Processes take turns through
+    a lock file and keep the file open while they have work
+    (:mod:`cistrade_core.warehouse.duckdb_lease`); each unit of work is a cursor
+    on it. Another process's turn is waited for, up to ``lock_timeout`` seconds.
     """
 
     engine = "duckdb"
@@ -77,20 +74,13 @@ class DuckDBWarehouse(Warehouse):
     def __repr__(self) -> str:
         return f"DuckDBWarehouse({str(self.path)!r})"
 
-    @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection to the file, waiting while another process holds its lock."""
-        opener = retry(
-            retry=retry_if_exception(_is_lock_conflict),
-            stop=stop_after_delay(self.lock_timeout),
-            wait=wait_random_exponential(multiplier=0.05, max=1.0),
-            reraise=True,
-        )(duckdb.connect)
-        con = opener(str(self.path))
-        try:
-            yield con
-        finally:
-            con.close()
+    def connect(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """A cursor on the file for one unit of work, waiting for another process's turn."""
+        return lease_for(self.path).cursor(self.lock_timeout)
+
+    def close(self) -> None:
+        """Close the file now if this process is not using it (the next one need not wait)."""
+        lease_for(self.path).close()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         with self.connect() as con:
@@ -122,9 +112,8 @@ class DuckDBWarehouse(Warehouse):
     def keep_open(self) -> Iterator[None]:
         """Hold one connection so each unit of work reuses the open database.
 
-        Opening the file is what costs most per transaction; connections made
-        while this one is open share the database instance. Other processes
-        cannot open the file meanwhile.
+        Other processes cannot open the file meanwhile; threads of this process
+        can (each unit of work is a cursor on the open file).
         """
         with self.connect():
             yield

@@ -22,9 +22,11 @@ def test_login_builds_the_seed_shaped_session_with_inherited_permissions(login, 
     assert data["user_group_name"] == "Makers"
     assert isinstance(data["user_id"], str) and isinstance(data["user_group_id"], str)
     # READ on cis-portfolio from the parent group Staff + WRITE from Makers
-    assert data["user_permissions"] == {"cis-portfolio": "READ_WRITE", "cis-udf": "READ_WRITE"}
+    assert data["user_permissions"] == {"cis-fx": "READ", "cis-gmp": "READ",
+                                        "cis-portfolio": "READ_WRITE", "cis-udf": "READ_WRITE"}
     assert login("checker1").data()["user_permissions"] == {
-        "cis-portfolio": "READ", "cis-portfolio-approval": "WRITE", "cis-udf": "READ"}
+        "cis-fx": "READ", "cis-gmp": "READ", "cis-portfolio": "READ",
+        "cis-portfolio-approval": "WRITE", "cis-udf": "READ"}
     assert login("nobody").data()["user_permissions"] == {}
     assert (session.expires_at - session.created_at).total_seconds() == 8 * 3600
 

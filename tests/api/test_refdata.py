@@ -144,3 +144,37 @@ def test_udf_definitions_and_values_validated_by_the_library(live_api):
         assert viewer.get("/api/v1/portfolios/UDF1/udf-values").json() == {"risk_class": "HIGH"}
         assert admin.delete("/api/v1/udfs/risk_class").status_code == 204
         assert viewer.get("/api/v1/udfs").json() == []
+
+
+def _admin(live_api):
+    from cistrade_core.acl import AclAdmin, SystemActor
+    from cistrade_core.warehouse.duckdb_backend import DuckDBWarehouse
+
+    return AclAdmin(DuckDBWarehouse(live_api.home / "warehouse.duckdb"), SystemActor("test"))
+
+
+def test_reference_data_and_fx_need_their_acl_permissions_checked_at_each_request(live_api):
+    routes = {"/api/v1/reference/currencies": "cis-gmp",
+              "/api/v1/reference/calendars/dates": "cis-gmp",
+              "/api/v1/business-days/next?date=2026-04-02&calendars=GB": "cis-gmp",
+              "/api/v1/fx/rates": "cis-fx",
+              "/api/v1/fx/convert?amount=10&from=EUR&to=USD": "cis-fx"}
+    with live_api.client("nobody") as nobody:
+        for path, resource in routes.items():
+            r = nobody.get(path)
+            assert r.status_code == 403, path
+            assert f"needs READ on {resource}" in r.json()["detail"]
+    admin = _admin(live_api)
+    with live_api.client("viewer") as viewer:
+        assert all(viewer.get(path).status_code == 200 for path in routes)
+        assert viewer.get("/api/v1/whoami").json()["permissions"]["cis-gmp"] == "READ"
+        admin.revoke("Staff", "cis-gmp")
+        try:
+            # the same session: the revocation bites on the next request, whoami shows it
+            assert viewer.get("/api/v1/reference/currencies").status_code == 403
+            assert "cis-gmp" not in viewer.get("/api/v1/whoami").json()["permissions"]
+            assert viewer.get("/api/v1/fx/rates").status_code == 200
+        finally:
+            admin.grant("Staff", "cis-gmp", "READ")
+        assert viewer.get("/api/v1/reference/currencies").status_code == 200
+        assert viewer.get("/api/v1/whoami").json()["permissions"]["cis-gmp"] == "READ"

@@ -98,8 +98,9 @@ def test_acl_administration(cli, home, monkeypatch):
     cli("acl", "create-user", "head1", "--name", "Head One", "--email", "head1@example.com",
         "--group", "Desk Heads")
     perms = json.loads(cli("acl", "permissions", "head1"))
-    assert perms == {"cis-audit": "READ", "cis-portfolio": "READ",
-                     "cis-portfolio-approval": "WRITE", "cis-udf": "READ"}
+    assert perms == {"cis-audit": "READ", "cis-fx": "READ", "cis-gmp": "READ",
+                     "cis-portfolio": "READ", "cis-portfolio-approval": "WRITE",
+                     "cis-udf": "READ"}
     assert "Desk Heads" in cli("acl", "groups")
     cli("acl", "disable", "head1")
     assert "head1            DISABLED" in cli("acl", "users")

@@ -1,6 +1,7 @@
 """The two FX DAGs, loaded from the dags folder and run through Airflow (``dag.test()``)
 against the simulator, with the connections given as environment variables."""
 
+import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -51,6 +52,20 @@ def test_dag_files_import_neither_pandas_nor_the_core_at_top_level():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_an_environment_setting_replaces_a_providers_schedule():
+    code = (
+        "import runpy, sys\n"
+        f"sys.path.insert(0, {str(REPO / 'plugins')!r})\n"
+        f"found = runpy.run_path({str(REPO / 'dags' / 'fx_rates.py')!r})\n"
+        "print(found['fx_rates_bloomberg'].schedule, '|', found['fx_rates_reuters'].schedule)\n"
+    )
+    env = {**os.environ, "CISTRADE_FX_BLOOMBERG_SCHEDULE": "* * * * *"}
+    env.pop("CISTRADE_FX_REUTERS_SCHEDULE", None)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True, env=env)
+    assert out.stdout.strip().splitlines()[-1] == "* * * * * | */30 * * * *"
 
 
 def test_bloomberg_dag_falls_back_to_reuters(airflow_db, dagbag, fx_env, store, smtp_server):

@@ -3,6 +3,7 @@ deploy/airflow.env and deploy/airflow-objects.yaml. These tests keep them from d
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import subprocess
@@ -30,6 +31,11 @@ PER_SITE = ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "AIRFLOW__CELERY__RESULT_BACK
 def env_file(path: Path) -> dict[str, str]:
     lines = [ln for ln in path.read_text().splitlines() if ln and not ln.startswith("#")]
     return dict(ln.split("=", 1) for ln in lines)
+
+
+def import_string(path: str) -> object:
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +130,40 @@ def test_make_stack_and_stack_stop_call_the_script():
     makefile = (REPO / "Makefile").read_text()
     assert re.search(r"^stack: .*\n\t@bash scripts/stack.sh start$", makefile, re.M)
     assert re.search(r"^stack-stop: .*\n\t@bash scripts/stack.sh stop$", makefile, re.M)
+
+
+def test_compose_and_the_stack_use_the_installed_auth_manager(services, stack_env):
+    from airflow.api_fastapi.auth.managers.simple.simple_auth_manager import SimpleAuthManager
+
+    name = env_file(AIRFLOW_ENV)["AIRFLOW__CORE__AUTH_MANAGER"]
+    assert import_string(name) is SimpleAuthManager
+    assert stack_env["AIRFLOW__CORE__AUTH_MANAGER"] == name
+    for service, spec in services.items():
+        assert "AIRFLOW__CORE__AUTH_MANAGER" not in (spec.get("environment") or {}), service
+    compose = services["airflow-apiserver"]["environment"]
+    for key in ("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS",
+                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"):
+        assert key in compose and key in stack_env, key
+    init = "\n".join(services["airflow-init"]["command"])
+    assert "SIMPLE_AUTH_MANAGER_PASSWORDS_FILE" in init  # the admin's password, from .env
+    assert not [k for k in services["airflow-init"]["environment"] if "_WWW_USER" in k]
+
+
+def test_every_airflow_class_the_deployment_names_is_installed(services):
+    """A dotted ``airflow.*`` class path in compose or the shared settings must import:
+    naming a provider that is not in the lock (say the FAB auth manager) fails here."""
+    text = (REPO / "docker-compose.yaml").read_text() + AIRFLOW_ENV.read_text()
+    paths = set(re.findall(r"\bairflow(?:\.[a-z_][a-z0-9_]*)+\.[A-Z][A-Za-z0-9_]*", text))
+    assert paths, "no class path found"
+    for path in sorted(paths):
+        import_string(path)
+
+
+def test_the_stack_ignores_connections_of_the_callers_environment(tmp_path):
+    """``make stack`` inherits the Makefile's AIRFLOW_CONN_SMTP_DEFAULT (for ``make
+    airflow``): the stack's connections are the objects file's, not that."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CISTRADE_"))}
+    env.update(CISTRADE_HOME=str(tmp_path), AIRFLOW_CONN_SMTP_DEFAULT='{"conn_type": "smtp"}')
+    out = subprocess.run(["bash", str(STACK_SH), "env"], env=env, capture_output=True,
+                         text=True, check=True, timeout=60).stdout
+    assert "AIRFLOW_CONN_" not in out

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from cistrade_core.gmp.schedule import business_date_for_run
+from cistrade_dev.fx_simulator import DEFAULT_KEYS
 from cistrade_dev.gmp_samples import generate_drop
-from cistrade_dev.stack import LocalStack, wait
+from cistrade_dev.stack import LocalStack, free_port, latest_schedule, wait
 
 DAG = "gmp_reference_etl"
 #: Small drops: the stack tests are about orchestration, not volume.
@@ -24,14 +25,24 @@ TZ = "Europe/London"
 REPO = Path(__file__).resolve().parents[2]
 #: Under the checkout, not pytest's tmp (mode 700): the postgres user must reach it.
 STACK_BASE = REPO / ".cistrade" / "test-stack"
+#: The market-data simulator's port, known before the stack creates its connections.
+MARKET_DATA_PORT = free_port()
 #: Settings of the DAGs under test, read by every process of the stack.
 STACK_SETTINGS = {
     "CISTRADE_GMP_POKE_INTERVAL": "3",
-    "CISTRADE_GMP_REVIEW_TIMEOUT": "300",
+    # a held feed waits this long for an operator (the release test answers at once)
+    "CISTRADE_GMP_REVIEW_TIMEOUT": "30",
     # every run has a deadline 20 s after it was queued (the late-feed test waits past it)
     "CISTRADE_GMP_LOAD_DEADLINE": "PT20S",
     # two task slots a worker: one run's four feeds need both workers of the backfill
     "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+    # the FX DAGs every minute against the simulator (bloomberg_default, reuters_default)
+    "CISTRADE_FX_BLOOMBERG_SCHEDULE": "* * * * *",
+    "CISTRADE_FX_REUTERS_SCHEDULE": "* * * * *",
+    "BLOOMBERG_PORT": str(MARKET_DATA_PORT),
+    "REUTERS_PORT": str(MARKET_DATA_PORT),
+    "BLOOMBERG_API_KEY": DEFAULT_KEYS["bloomberg"],
+    "REUTERS_API_KEY": DEFAULT_KEYS["reuters"],
 }
 
 
@@ -76,24 +87,13 @@ def timed(request):
     print(f"\n{request.node.name}: {time.monotonic() - began:.0f} s")
 
 
-def latest_schedule(now: datetime) -> datetime:
-    """The 03:00 London run the scheduler creates when the DAG is unpaused (no catch-up)."""
-    from zoneinfo import ZoneInfo
-
-    local = now.astimezone(ZoneInfo(TZ))
-    at = local.replace(hour=3, minute=0, second=0, microsecond=0)
-    if at > local:
-        at -= timedelta(days=1)
-    return at.astimezone(UTC)
-
-
 @pytest.fixture(scope="session")
 def scheduled_run(stack, api, stack_store) -> dict:
     """The DAG unpaused: the scheduler's own run of the latest 03:00, on a good drop.
 
     Every later test of the DAG needs it unpaused and this run out of the way
     (``max_active_runs=1``)."""
-    logical = latest_schedule(datetime.now(UTC))
+    logical = latest_schedule(datetime.now(UTC), TZ)
     day = business_date_for_run(logical, TZ)
     generate_drop(day, stack.settings.landing_dir, scale=SCALE)
     api.unpause(DAG)  # the scheduler creates the latest 03:00 run by itself

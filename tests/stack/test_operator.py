@@ -1,6 +1,7 @@
 """What an operator deals with on the stack: a feed that arrives late, a rejected feed,
 a feed held for a row-count change released or rejected in the UI (through the REST
-API, as the UI calls it), and the deadline of the daily load."""
+API, as the UI calls it) or left unanswered past its review timeout, and the deadline
+of the daily load."""
 
 from __future__ import annotations
 
@@ -132,6 +133,42 @@ def test_a_held_feed_is_released_or_rejected_by_an_operator(stack, api, backfill
     kept = stack_store.warehouse.query(f"SELECT count(*) AS n FROM gmp_cis.{table} "
                                  "WHERE business_date = ?", [rejected_day])
     assert kept == [{"n": 0}]  # nothing of the rejected day: the earlier days stay current
+    for feed in FEEDS:
+        if feed != "counterparty":
+            assert states[f"refresh_{feed}"] == "success"
+
+
+def test_a_held_feed_nobody_reviews_times_out_with_an_alert(stack, api, backfilled,
+                                                             stack_store, timed):
+    # after the release (4 November, -25%) a normal day is +33%: held again
+    day = date(2026, 11, 6)
+    run_id = held_run(stack, api, day, None)
+    about = {"X-CisTrade-Alert": str(CheckKind.ROW_COUNT_CHANGE),
+             "X-CisTrade-Feed": "counterparty", "X-CisTrade-Business-Date": f"{day}"}
+
+    def timeout_mails():
+        return [m for m in mails(stack, **about)
+                if "not reviewed in time" in m.get_body(("plain",)).get_content()]
+
+    assert not timeout_mails()
+    # CISTRADE_GMP_REVIEW_TIMEOUT is 30 s on the test stack: nobody answers
+    done = api.wait_for_run(DAG, run_id, timeout=180)
+    states = api.states(DAG, run_id)
+    assert done["state"] == "failed", states
+    assert states["review_counterparty"] == "failed"
+    assert states["load_counterparty"] == "upstream_failed"
+    assert states["refresh_counterparty"] == "upstream_failed"
+    detail = api.get(HITL.format(dag=DAG, run=run_id, task="review_counterparty"))
+    assert detail["response_received"] is False and not detail["chosen_options"]
+    [alert] = wait(timeout_mails, 30, "no review-timeout mail")
+    body = alert.get_body(("plain",)).get_content()
+    assert "no operator released or rejected it within 0:00:30" in body
+    statuses = [h.status for h in stack_store.load_history(day, day, "counterparty")]
+    assert statuses == ["held"]
+    table = get_feed("counterparty").table
+    newest = stack_store.warehouse.query(
+        f"SELECT max(business_date) AS d FROM gmp_cis.{table} WHERE business_date <= ?", [day])
+    assert str(newest[0]["d"]) == "2026-11-04"  # the released day stays current
     for feed in FEEDS:
         if feed != "counterparty":
             assert states[f"refresh_{feed}"] == "success"

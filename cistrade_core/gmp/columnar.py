@@ -1,0 +1,205 @@
+"""The pandera schemas' rules evaluated over whole Arrow columns at once.
+
+:mod:`cistrade_core.gmp.schemas` is the readable statement of every rule. This
+module walks such a schema and evaluates each of its checks with Arrow compute
+over the parsed table (no pandas copy, no Python loop over rows), and yields the
+failing rows with pandera's check names: ``not_nullable``, ``field_uniqueness``,
+``multiple_fields_uniqueness``, or the check's ``error``. As in pandera, a
+check ignores empty values, a unique column ignores empty values, a key of
+several columns counts empty values as equal, and a check across columns reports
+the column it is about (its ``statistics["column"]``).
+
+Every check of a schema must have an evaluator here (:data:`EVALUATORS`, by
+the check's name); one without is refused, never skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cistrade_core.errors import CoreError
+from cistrade_core.feeds import ColumnType
+from cistrade_core.feeds.spec import TYPE_PATTERNS
+from cistrade_core.gmp.lei import lei_valid
+
+_DATE_FORMAT = "%Y-%m-%d"
+_SECOND_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+Values = pa.Array | pa.ChunkedArray
+
+
+class UnsupportedCheck(CoreError, ValueError):
+    """A schema check with no columnar evaluator."""
+
+
+@dataclass(frozen=True)
+class Failures:
+    """The rows of a table failing one check of one column."""
+
+    column: str
+    check: str  # pandera's name of the check: its error, or e.g. "not_nullable"
+    rows: np.ndarray  # row positions in the table, ascending
+    values: Values | None  # the column, to quote failing values (None: nothing to quote)
+
+
+def _mask(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A boolean Arrow result as numpy, nulls as False."""
+    return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def is_real_date(text: Values) -> Values:
+    """YYYY-MM-DD naming a real day (2026-02-30 is not); nulls stay null."""
+    parsed = pc.strptime(text, format=_DATE_FORMAT, unit="s", error_is_null=True)
+    # strptime rolls 02-30 over to 03-02: a real date prints back as the same text.
+    same = pc.equal(pc.strftime(parsed, format=_DATE_FORMAT), text)
+    shaped = pc.match_substring_regex(text, TYPE_PATTERNS[ColumnType.DATE])
+    return pc.if_else(pc.is_null(text), None, pc.fill_null(pc.and_(same, shaped), False))
+
+
+def is_utc_timestamp(text: Values) -> Values:
+    """ISO-8601 in UTC, to the second or a fraction of it, naming a real instant."""
+    shaped = pc.match_substring_regex(text, TYPE_PATTERNS[ColumnType.TIMESTAMP])
+    seconds = pc.utf8_slice_codeunits(text, 0, 19)
+    parsed = pc.strptime(seconds, format=_SECOND_FORMAT, unit="s", error_is_null=True)
+    same = pc.equal(pc.strftime(parsed, format=_SECOND_FORMAT), seconds)
+    return pc.if_else(pc.is_null(text), None, pc.fill_null(pc.and_(same, shaped), False))
+
+
+def in_range(text: Values, lo: int | None, hi: int | None) -> Values:
+    """A whole number between ``lo`` and ``hi`` (either may be open); nulls stay null."""
+    whole = pc.fill_null(pc.match_substring_regex(text, TYPE_PATTERNS[ColumnType.INT]), False)
+    number = pc.cast(pc.if_else(whole, text, None), pa.float64())
+    ok = whole
+    if lo is not None:
+        ok = pc.and_(ok, pc.fill_null(pc.greater_equal(number, lo), False))
+    if hi is not None:
+        ok = pc.and_(ok, pc.fill_null(pc.less_equal(number, hi), False))
+    return pc.if_else(pc.is_null(text), None, ok)
+
+
+def _str_length(values: Values, stats: dict) -> Values:
+    length = pc.utf8_length(values)
+    if stats.get("exact_value") is not None:
+        return pc.equal(length, stats["exact_value"])
+    ok = pc.is_valid(values)
+    if stats.get("min_value") is not None:
+        ok = pc.and_(ok, pc.greater_equal(length, stats["min_value"]))
+    if stats.get("max_value") is not None:
+        ok = pc.and_(ok, pc.less_equal(length, stats["max_value"]))
+    return ok
+
+
+def _str_matches(values: Values, stats: dict) -> Values:
+    pattern = getattr(stats["pattern"], "pattern", stats["pattern"])
+    # pandas' str.match anchors at the start only.
+    return pc.match_substring_regex(values, pattern if pattern.startswith("^")
+                                    else f"^(?:{pattern})")
+
+
+def value_set(allowed: Collection[str] | Values) -> Values:
+    """Allowed values as an Arrow array of text."""
+    if isinstance(allowed, pa.Array | pa.ChunkedArray):
+        return allowed
+    return pa.array(list(allowed), pa.string())
+
+
+def _isin(values: Values, stats: dict) -> Values:
+    return pc.is_in(values, value_set=value_set(stats["allowed_values"]))
+
+
+def _lei(values: Values, stats: dict) -> Values:
+    return pa.array(lei_valid(values))
+
+
+#: Column checks by name: (values, the check's statistics) -> passes (null: not looked at).
+EVALUATORS: dict[str, Callable[[Values, dict], Values]] = {
+    "str_length": _str_length,
+    "str_matches": _str_matches,
+    "isin": _isin,
+    "reference": _isin,
+    "real_date": lambda values, stats: is_real_date(values),
+    "utc_timestamp": lambda values, stats: is_utc_timestamp(values),
+    "in_range": lambda values, stats: in_range(values, stats["min_value"], stats["max_value"]),
+    "lei_check_digits": _lei,
+}
+
+
+def _codes(values: Values) -> tuple[np.ndarray, int]:
+    """Each value's number among the distinct values (nulls: one more number), and how many."""
+    encoded = pc.dictionary_encode(values)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.unify_dictionaries() if encoded.num_chunks > 1 else encoded
+        chunks = encoded.chunks or [pa.array([], pa.dictionary(pa.int32(), pa.string()))]
+        size = len(chunks[0].dictionary)
+        indices = pa.chunked_array([c.indices for c in chunks], pa.int32())
+    else:
+        size, indices = len(encoded.dictionary), encoded.indices
+    codes = pc.fill_null(indices, size).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, size + 1
+
+
+def _duplicated(columns: list[Values]) -> np.ndarray:
+    """Rows whose values (together) occur more than once; empty values count as equal."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for values in columns:
+        codes, size = _codes(values)
+        key = key * size + codes
+        _, key = np.unique(key, return_inverse=True)  # keeps the key small
+    counts = np.bincount(key) if len(key) else np.zeros(0, dtype=np.int64)
+    return counts[key] > 1
+
+
+def _valid(values: Values) -> np.ndarray:
+    return _mask(pc.is_valid(values))
+
+
+def failures(schema, table: pa.Table) -> Iterator[Failures]:
+    """The failing rows of ``table`` for every check of the pandera ``schema``, in pandera's
+    order: the schema-wide checks (key of several columns, checks across columns), then
+    column by column: empty values, duplicates, then its checks as declared."""
+    names = list(schema.columns)
+    if table.column_names != names:
+        raise UnsupportedCheck(f"{schema.name}: the table has columns {table.column_names}, "
+                               f"the schema {names}")
+    if schema.unique:
+        key = list(schema.unique)
+        duplicated = _duplicated([table.column(c) for c in key])
+        for name in key:
+            values = table.column(name)
+            yield Failures(name, "multiple_fields_uniqueness",
+                           np.flatnonzero(duplicated & _valid(values)), values)
+    for check in schema.checks:
+        if check.name != "differs_from":
+            raise UnsupportedCheck(f"{schema.name}: no columnar evaluation of check "
+                                   f"{check.name!r}")
+        name, other = check.statistics["column"], check.statistics["other"]
+        values = table.column(name)
+        same = _mask(pc.equal(values, table.column(other)))
+        yield Failures(name, check.error, np.flatnonzero(same), values)
+    for name, column in schema.columns.items():
+        values = table.column(name)
+        valid = _valid(values)
+        if not column.nullable:
+            yield Failures(name, "not_nullable", np.flatnonzero(~valid), None)
+        if column.unique:
+            yield Failures(name, "field_uniqueness",
+                           np.flatnonzero(_duplicated([values]) & valid), values)
+        for check in column.checks:
+            evaluate = EVALUATORS.get(check.name)
+            if evaluate is None:
+                raise UnsupportedCheck(f"{schema.name}: no columnar evaluation of check "
+                                       f"{check.name!r} on {name}")
+            passed = _mask(evaluate(values, check.statistics or {}))
+            yield Failures(name, check.error or check.name,
+                           np.flatnonzero(valid & ~passed), values)
+
+
+def reference_values(values: Values) -> pa.Array:
+    """The distinct non-empty values of a column, as a reference check's allowed values."""
+    distinct = pc.unique(pc.drop_null(values))
+    return distinct.combine_chunks() if isinstance(distinct, pa.ChunkedArray) else distinct

@@ -1,0 +1,149 @@
+"""The columnar evaluation reports exactly what pandera reports running the same schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow as pa_
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cistrade_core.feeds import FEEDS, get_feed
+from cistrade_core.gmp import columnar
+from cistrade_core.gmp.checks import _messages, _schema_problems
+from cistrade_core.gmp.parse import ParsedFile
+from cistrade_core.gmp.problems import CheckKind, Problem
+from cistrade_core.gmp.schemas import ROW_CHECK_COLUMNS, format_schema, quality_schema
+
+#: Values each column may take in a generated file: valid ones, invalid ones, empty.
+POOLS = {
+    "currency": {
+        "currency_code": ["USD", "EUR", "usd", "US", "USDX", None],
+        "currency_name": ["US Dollar", "Euro", None],
+        "numeric_code": ["840", "978", "84A", "8400", None],
+        "minor_units": ["2", "0", "4", "5", "-1", "two", "2.0", "9" * 25, None],
+        "is_active": ["Y", "N", "X", "y", "YES", None],
+    },
+    "country": {
+        "country_code": ["GB", "US", "gb", "GBR", None],
+        "country_code3": ["GBR", "USA", "gbr", "GB", None],
+        "numeric_code": ["826", "840", "82A", None],
+        "country_name": ["United Kingdom", None],
+        "currency_code": ["GBP", "USD", "XYZ", "GBPX", None],
+        "region": ["Europe", None],
+    },
+    "calendar": {
+        "calendar_code": ["GB", "USNY", "us-ny", "U", None],
+        "holiday_date": ["2026-12-25", "2028-02-29", "2026-02-30", "25/12/2026", None],
+        "holiday_name": ["Christmas Day", None],
+    },
+    "counterparty": {
+        "counterparty_id": ["CP0000001", "CP0000002", "CP0000003", None],
+        "lei": ["5493001KJTIIGC8Y1R12", "5493001KJTIIGC8Y1R13", "5493001kjtiigc8y1r12",
+                "5493001KJTIIGC8Y1RAB", "5493001KJTIIGC8Y1R", None],
+        "legal_name": ["Atlas Bank plc", None],
+        "short_name": ["ATLAS", None],
+        "country_code": ["GB", "US", "ZZ", "GBR", None],
+        "counterparty_type": ["BANK", "FUND", "HEDGE_FUND", None],
+        "parent_id": ["CP0000001", "CP0000002", "CP404", None],
+        "status": ["ACTIVE", "DELETED", None],
+        "updated_at": ["2026-11-27T18:04:11Z", "2026-11-27T18:04:11.250Z",
+                       "2026-11-27T18:04:11+00:00", "2026-11-27T18:04:11+01:00",
+                       "2026-02-30T18:04:11Z", "2026-11-27T24:00:00Z", "2026-11-27 18:04", None],
+    },
+}
+REFERENCES = {"currency.currency_code": {"GBP", "USD"}, "country.country_code": {"GB", "US"}}
+
+
+def pandera_problems(schema: pa.DataFrameSchema, parsed: ParsedFile,
+                     kind: CheckKind) -> tuple[list[Problem], int]:
+    """The problems as pandera itself finds them (its failure cases, located)."""
+    try:
+        schema.validate(parsed.table.to_pandas(), lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    else:
+        return [], 0
+    row_checks = (schema.metadata or {}).get(ROW_CHECK_COLUMNS, {})
+    if row_checks:
+        about = cases["check"].map(row_checks)
+        cases = cases[about.isna() | (about == cases["column"])]
+    messages = _messages(parsed)
+    problems = [
+        Problem(kind, parsed.path.name, messages.get(str(c.check), str(c.check)),
+                int(parsed.line_numbers[int(c.index)]), c.column,
+                None if c.failure_case is None or pd.isna(c.failure_case)
+                else str(c.failure_case))
+        for c in cases.itertuples(index=False)
+    ]
+    return problems, len(cases)
+
+
+def _key(p: Problem):
+    return (p.line, p.column or "", p.message, p.value or "")
+
+
+def table_of(feed_name: str, rows: list[dict]) -> ParsedFile:
+    feed = get_feed(feed_name)
+    table = pa_.table({c: pa_.array([r[c] for r in rows], pa_.string())
+                       for c in feed.column_names})
+    return ParsedFile(feed, Path(feed.data_file_name(pd.Timestamp("2026-11-27").date())), table,
+                      len(rows), np.arange(2, len(rows) + 2))
+
+
+@st.composite
+def files(draw, feed_name: str) -> list[dict]:
+    pools = POOLS[feed_name]
+    n = draw(st.integers(min_value=1, max_value=12))
+    return [{c: draw(st.sampled_from(pool)) for c, pool in pools.items()} for _ in range(n)]
+
+
+def test_the_pools_cover_every_column():
+    assert {f: set(c) for f, c in POOLS.items()} == \
+        {f.name: set(f.column_names) for f in FEEDS.values()}
+
+
+@pytest.mark.parametrize("feed_name", list(FEEDS))
+def test_columnar_and_pandera_find_the_same_problems(feed_name):
+    @settings(max_examples=20, deadline=None, database=None)
+    @given(rows=files(feed_name))
+    def same(rows):
+        parsed = table_of(feed_name, rows)
+        references = dict(REFERENCES)
+        references["counterparty.counterparty_id"] = {
+            r.get("counterparty_id") for r in rows if r.get("counterparty_id")}
+        for schema, kind in ((format_schema(parsed.feed), CheckKind.FORMAT),
+                             (quality_schema(parsed.feed, references), CheckKind.DATA_QUALITY)):
+            ours, total = _schema_problems(schema, parsed, kind)
+            theirs, their_total = pandera_problems(schema, parsed, kind)
+            assert total == their_total
+            assert sorted(ours, key=_key) == sorted(theirs, key=_key)
+            assert ours == sorted(ours, key=lambda p: (p.line, p.column or ""))
+
+    same()
+
+
+def test_a_check_without_a_columnar_evaluation_is_refused():
+    schema = pa.DataFrameSchema({"a": pa.Column(checks=[pa.Check(lambda s: s != "x",
+                                                                 name="mystery")])})
+    with pytest.raises(columnar.UnsupportedCheck, match="no columnar evaluation of check "
+                                                        "'mystery' on a"):
+        list(columnar.failures(schema, pa_.table({"a": pa_.array(["x"])})))
+
+
+def test_located_problems_are_capped_but_all_counted(monkeypatch):
+    from cistrade_core.gmp import checks
+
+    monkeypatch.setattr(checks, "MAX_LOCATED_FAILURES", 5)
+    rows = [dict.fromkeys(POOLS["calendar"], None) for _ in range(4)]
+    parsed = table_of("calendar", rows)
+    problems, total = _schema_problems(quality_schema(parsed.feed, {}), parsed,
+                                       CheckKind.DATA_QUALITY)
+    assert total == 12  # three empty columns on four lines
+    assert [(p.line, p.column) for p in problems] == [
+        (2, "calendar_code"), (2, "holiday_date"), (2, "holiday_name"),
+        (3, "calendar_code"), (3, "holiday_date")]
