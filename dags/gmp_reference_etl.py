@@ -23,9 +23,11 @@ DAG, per feed, **waits** for the control file (a rescheduling sensor, mailing a
 *missing file* alert once it is more than an hour late), **validates** it
 (empty file, header/field count/encoding/types, rows vs control file, extract
 timestamp, data quality incl. references to the same day's feeds, ±10% against
-the last loaded day), runs the **Great Expectations** suite (Data Docs under
-`$CISTRADE_HOME/gx`), lets an operator **review** it if it is held, **loads** it
-atomically and **refreshes** the table.
+the last loaded day), lets an operator **review** it if it is held, **loads** it
+atomically and **refreshes** the table. Once every feed is done, one
+`expectations` task runs the four **Great Expectations** suites (Data Docs under
+`$CISTRADE_HOME/gx`); it never holds up a load, and a failure of GX itself fails
+that task only.
 
 A rejected feed fails its `validate_*` task, mails an alert and leaves the
 previous day current; the other feeds go on. A feed *held* for a row-count change
@@ -76,16 +78,30 @@ def validate(feed: str, params=None, logical_date=None, run_id=None) -> dict:
 
 
 @task(trigger_rule=TriggerRule.ALL_DONE, retries=0)
-def expectations(feed: str, params=None, logical_date=None) -> dict:
-    """Run the feed's Great Expectations suite and rebuild the Data Docs."""
+def expectations(params=None, logical_date=None) -> list[dict]:
+    """Run every feed's Great Expectations suite and rebuild the Data Docs, once a day after
+    the loads. A failure of GX itself fails this task only, after every feed is tried."""
+    from airflow.sdk.exceptions import AirflowFailException
+
     from cistrade_airflow import settings_from_airflow
     from cistrade_airflow.gmp import business_date
-    from cistrade_core.gmp.expectations import run_suite
+    from cistrade_core.gmp.expectations import run_suites
 
     day = business_date(params, logical_date)
-    result = run_suite(feed, day, settings_from_airflow())
-    print(result.summary())
-    return result.to_json()
+    results = run_suites(day, settings_from_airflow())
+    for result in results:
+        print(result.summary())
+    broken = [r.feed for r in results if r.error]
+    if broken:
+        raise AirflowFailException(f"Great Expectations failed for {', '.join(broken)} on "
+                                   f"{day}; the loads are not affected")
+    return [r.to_json() for r in results]
+
+
+@task
+def all_loaded() -> None:
+    """Succeeds when every feed of the day is loaded: the run's outcome (a rejected feed
+    fails the run, whatever the Great Expectations task does)."""
 
 
 @task
@@ -129,18 +145,22 @@ def refresh(feed: str, params=None, logical_date=None, run_id=None) -> str:
     },
 )
 def gmp_reference_etl():
-    validated = {}
+    validated, refreshes = {}, []
     for name, feed in FEEDS.items():
         waited = wait_for_file.override(task_id=f"wait_{name}")(name)
         checked = validate.override(task_id=f"validate_{name}")(name)
         waited >> checked
         validated[name] = checked
-        expectations.override(task_id=f"expectations_{name}")(name) << checked
         reviewed = HeldFeedReview(task_id=f"review_{name}", feed=name, retries=0)
         loaded = load.override(task_id=f"load_{name}")(name)
         refreshed = refresh.override(task_id=f"refresh_{name}",
                                      outlets=[warehouse_asset(feed.table)])(name)
         checked >> reviewed >> loaded >> refreshed
+        refreshes.append(refreshed)
+    # Great Expectations documents the day once every feed is loaded or refused: it is
+    # upstream of no load, and imported once a day rather than once a feed.
+    refreshes >> expectations()
+    refreshes >> all_loaded()
     # Cross-feed references: a feed is validated after the feeds it references.
     for name, feed in FEEDS.items():
         for upstream in feed.upstream_feeds:

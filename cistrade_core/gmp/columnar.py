@@ -52,22 +52,43 @@ def _mask(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
+def _same_fields(text: Values, parsed: Values, fields: list[tuple[str, int, int]]) -> Values:
+    """True where each ``(field, start, end)`` of ``parsed`` equals the number written at
+    ``text[start:end]``: strptime rolls 2026-02-30 over to 2026-03-02, a real one does not."""
+    same = pc.is_valid(parsed)
+    for field, start, end in fields:
+        written = pc.cast(pc.utf8_slice_codeunits(text, start, end), pa.int64(), safe=False)
+        same = pc.and_(same, pc.equal(getattr(pc, field)(parsed), written))
+    return same
+
+
+_DATE_FIELDS = [("year", 0, 4), ("month", 5, 7), ("day", 8, 10)]
+_SECOND_FIELDS = [*_DATE_FIELDS, ("hour", 11, 13), ("minute", 14, 16), ("second", 17, 19)]
+
+
+def _real(text: Values, pattern: str, width: int, fmt: str,
+          fields: list[tuple[str, int, int]], exact: pa.DataType) -> Values:
+    shaped = pc.fill_null(pc.match_substring_regex(text, pattern), False)
+    head = pc.if_else(shaped, pc.utf8_slice_codeunits(text, 0, width), None)  # digits only
+    try:  # the usual case, fast: Arrow's cast refuses any day or time that does not exist
+        pc.cast(head, exact)
+        real = pc.is_valid(head)
+    except pa.ArrowInvalid:  # some do not: which ones
+        parsed = pc.strptime(head, format=fmt, unit="s", error_is_null=True)
+        real = pc.fill_null(_same_fields(head, parsed, fields), False)
+    return pc.if_else(pc.is_null(text), None, pc.and_(shaped, real))
+
+
 def is_real_date(text: Values) -> Values:
     """YYYY-MM-DD naming a real day (2026-02-30 is not); nulls stay null."""
-    parsed = pc.strptime(text, format=_DATE_FORMAT, unit="s", error_is_null=True)
-    # strptime rolls 02-30 over to 03-02: a real date prints back as the same text.
-    same = pc.equal(pc.strftime(parsed, format=_DATE_FORMAT), text)
-    shaped = pc.match_substring_regex(text, TYPE_PATTERNS[ColumnType.DATE])
-    return pc.if_else(pc.is_null(text), None, pc.fill_null(pc.and_(same, shaped), False))
+    return _real(text, TYPE_PATTERNS[ColumnType.DATE], 10, _DATE_FORMAT, _DATE_FIELDS,
+                 pa.date32())
 
 
 def is_utc_timestamp(text: Values) -> Values:
     """ISO-8601 in UTC, to the second or a fraction of it, naming a real instant."""
-    shaped = pc.match_substring_regex(text, TYPE_PATTERNS[ColumnType.TIMESTAMP])
-    seconds = pc.utf8_slice_codeunits(text, 0, 19)
-    parsed = pc.strptime(seconds, format=_SECOND_FORMAT, unit="s", error_is_null=True)
-    same = pc.equal(pc.strftime(parsed, format=_SECOND_FORMAT), seconds)
-    return pc.if_else(pc.is_null(text), None, pc.fill_null(pc.and_(same, shaped), False))
+    return _real(text, TYPE_PATTERNS[ColumnType.TIMESTAMP], 19, _SECOND_FORMAT,
+                 _SECOND_FIELDS, pa.timestamp("s"))
 
 
 def in_range(text: Values, lo: int | None, hi: int | None) -> Values:

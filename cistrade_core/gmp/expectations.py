@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -135,6 +135,8 @@ class SuiteResult:
     failed: list[str] = field(default_factory=list)
     data_docs: str = ""
     note: str = ""
+    #: Great Expectations itself failed (not the data): see ``note``.
+    error: bool = False
 
     def summary(self) -> str:
         if not self.ran:
@@ -172,48 +174,43 @@ def _context_lock(settings: Settings) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def run_suite(feed_name: str, day: date, settings: Settings) -> SuiteResult:
-    """Validate the day's data file with its suite and update the Data Docs site."""
+def _landed_table(feed: Feed, day: date, settings: Settings):
+    """The day's parsed data file of ``feed``, or the :class:`SuiteResult` saying why not."""
     from cistrade_core.gmp.landing import landing_problem, present
     from cistrade_core.gmp.parse import read_data_file
 
-    feed = get_feed(feed_name)
     docs = str(settings.data_docs_index)
     path = settings.landing_dir / feed.data_file_name(day)
     control = settings.landing_dir / feed.control_file_name(day)
+
+    def not_run(note: str) -> SuiteResult:
+        return SuiteResult(feed.name, str(day), False, False, data_docs=docs, note=note)
+
     if not present(control):  # the data file may still be being transferred: not read
-        return SuiteResult(feed.name, str(day), False, False, data_docs=docs,
-                           note=f"{control.name} is not in the landing directory yet")
+        return not_run(f"{control.name} is not in the landing directory yet")
     if not present(path):
-        return SuiteResult(feed.name, str(day), False, False, data_docs=docs,
-                           note=f"{path.name} is not in the landing directory")
+        return not_run(f"{path.name} is not in the landing directory")
     refused = landing_problem(path, settings.landing_dir)
     if refused:  # a link, a directory, unreadable: never read
-        return SuiteResult(feed.name, str(day), False, False, data_docs=docs,
-                           note=f"file not read ({refused})")
+        return not_run(f"file not read ({refused})")
     try:
         parsed = read_data_file(feed, path)
     except OSError as exc:
-        return SuiteResult(feed.name, str(day), False, False, data_docs=docs,
-                           note=f"file not read ({exc.strerror or type(exc).__name__})")
+        return not_run(f"file not read ({exc.strerror or type(exc).__name__})")
     if parsed.table is None:
         reason = str(parsed.problems[0]) if parsed.problems else "no data lines"
-        return SuiteResult(feed.name, str(day), False, False, data_docs=docs,
-                           note=f"file cannot be read as a table ({reason})")
-    _quiet()
+        return not_run(f"file cannot be read as a table ({reason})")
+    return parsed.table
+
+
+def _validate(context, feed: Feed, day: date, table, docs: str) -> SuiteResult:
     import great_expectations as gx
 
-    # One suite run at a time per CISTRADE_HOME: the file context is refreshed from
-    # expectations/ and its Data Docs rebuilt by every run, and tasks of several Celery
-    # workers run at once (a concurrent refresh fails GX's freshness check).
-    with _context_lock(settings):
-        context = gx.get_context(mode="file",
-                                 context_root_dir=str(runtime_context_dir(settings)))
-        checkpoint = context.checkpoints.get(suite_name(feed))
-        result = checkpoint.run(
-            batch_parameters={"dataframe": _frame_for_gx(feed, parsed.table)},
-            run_id=gx.RunIdentifier(run_name=f"{feed.name}-{day:%Y%m%d}"),
-        )
+    checkpoint = context.checkpoints.get(suite_name(feed))
+    result = checkpoint.run(
+        batch_parameters={"dataframe": _frame_for_gx(feed, table)},
+        run_id=gx.RunIdentifier(run_name=f"{feed.name}-{day:%Y%m%d}"),
+    )
     failed = []
     for run in result.run_results.values():
         for r in run.results:
@@ -224,3 +221,59 @@ def run_suite(feed_name: str, day: date, settings: Settings) -> SuiteResult:
                 count = (r.result or {}).get("unexpected_count")
                 failed.append(f"{cfg.type} on {column}: {count} unexpected, e.g. {examples}")
     return SuiteResult(feed.name, str(day), True, bool(result.success), failed, docs)
+
+
+def run_suites(day: date, settings: Settings,
+               feeds: Iterable[str] | None = None) -> list[SuiteResult]:
+    """Validate the day's data files (every feed, or ``feeds``) with their suites and update
+    the Data Docs, importing Great Expectations and opening its context once.
+
+    A failure of Great Expectations itself (a broken suite or context, an unwritable Data
+    Docs folder) is reported in the feed's result (``error``), never raised: the suites
+    only document the data, the load does not wait for them.
+    """
+    docs = str(settings.data_docs_index)
+    names = [get_feed(name).name for name in (feeds or FEEDS)]
+    results: dict[str, SuiteResult] = {}
+    tables = {}
+    for name in names:
+        table = _landed_table(get_feed(name), day, settings)
+        if isinstance(table, SuiteResult):
+            results[name] = table
+        else:
+            tables[name] = table
+    if tables:
+        _quiet()
+        # One suite run at a time per CISTRADE_HOME: the file context is refreshed from
+        # expectations/ and its Data Docs rebuilt by every run, and tasks of several Celery
+        # workers run at once (a concurrent refresh fails GX's freshness check).
+        with _context_lock(settings):
+            try:
+                import great_expectations as gx
+
+                context = gx.get_context(mode="file",
+                                         context_root_dir=str(runtime_context_dir(settings)))
+            except Exception as exc:  # noqa: BLE001 - GX's own failure, reported per feed
+                context, broken = None, _gx_error(exc)
+            for name, table in tables.items():
+                if context is None:
+                    results[name] = SuiteResult(name, str(day), False, False, data_docs=docs,
+                                                note=broken, error=True)
+                    continue
+                try:
+                    results[name] = _validate(context, get_feed(name), day, table, docs)
+                except Exception as exc:  # noqa: BLE001 - as above
+                    results[name] = SuiteResult(name, str(day), False, False, data_docs=docs,
+                                                note=_gx_error(exc), error=True)
+    return [results[name] for name in names]
+
+
+def _gx_error(exc: BaseException) -> str:
+    """What went wrong in Great Expectations, in one line without file contents."""
+    text = " ".join(str(exc).split())[:300]
+    return f"Great Expectations failed: {type(exc).__name__}: {text}"
+
+
+def run_suite(feed_name: str, day: date, settings: Settings) -> SuiteResult:
+    """Validate the day's data file of one feed with its suite (see :func:`run_suites`)."""
+    return run_suites(day, settings, [feed_name])[0]

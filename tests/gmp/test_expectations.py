@@ -59,3 +59,30 @@ def test_a_data_file_without_its_control_file_is_not_read(settings, drop):
     assert result.note == "gmp_cis_sta_dly_counterparty_20261127.ctl is not in the landing " \
                           "directory yet"
     assert run_suite("currency", DAY, settings).ran
+
+
+def test_a_day_runs_every_suite_in_one_go(settings, drop):
+    from cistrade_core.gmp.expectations import run_suites
+
+    drop(DAY, fault="duplicate-key")
+    results = run_suites(DAY, settings)
+    assert [r.feed for r in results] == list(FEEDS)
+    assert all(r.ran and not r.error for r in results), [r.summary() for r in results]
+    assert [r.success for r in results] == [False, True, True, True]
+    index = settings.data_docs_index.read_text()
+    assert all(f"gmp_{feed}" in index for feed in FEEDS)
+
+
+def test_a_failure_of_great_expectations_itself_is_reported_not_raised(settings, drop):
+    from cistrade_core.gmp.expectations import run_suites
+
+    drop(DAY)
+    # The Data Docs site cannot be written: a file stands where its folder goes.
+    docs = settings.gx_dir / "uncommitted" / "data_docs"
+    docs.parent.mkdir(parents=True)
+    docs.write_text("not a folder")
+    results = run_suites(DAY, settings)
+    assert [r.error for r in results] == [True] * len(FEEDS), [r.summary() for r in results]
+    assert all(not r.ran and not r.success for r in results)
+    assert all(r.note.startswith("Great Expectations failed: ") for r in results)
+    assert "not run: Great Expectations failed" in results[0].summary()
