@@ -27,7 +27,11 @@ $BIN/cistrade gmp generate --date "$DAY"
 
 step 2 "gmp_reference_etl for $DAY through Airflow: airflow dags test gmp_reference_etl $RUN_DATE"
 echo "   (Airflow on SQLite in $AIRFLOW_HOME; full log: $LOG/gmp_reference_etl.log)"
-if $BIN/airflow dags test gmp_reference_etl "$RUN_DATE" > "$LOG/gmp_reference_etl.log" 2>&1; then
+# `airflow dags test` cannot evaluate a DeadlineAlert (Airflow 3.3 fails the finished run
+# while looking it up), so the load deadline is off for this one in-process run; the
+# scheduler (make airflow, make stack) keeps it.
+if CISTRADE_GMP_LOAD_DEADLINE=off $BIN/airflow dags test gmp_reference_etl "$RUN_DATE" \
+    > "$LOG/gmp_reference_etl.log" 2>&1; then
   echo "   DAG run finished"
 else
   echo "   DAG run FAILED: see $LOG/gmp_reference_etl.log"
