@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is the load's, not every command's (``cistrade gmp --help``)
+    import numpy as np
 
 _LEI = re.compile(r"^[A-Z0-9]{18}[0-9]{2}$")
 
@@ -28,6 +30,7 @@ def lei_check_digits(base: str) -> str:
 
 def lei_valid(values) -> np.ndarray:
     """:func:`lei_is_valid` of every value of an Arrow text array at once (nulls: False)."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
