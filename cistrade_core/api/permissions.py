@@ -35,6 +35,7 @@ LOGGED_IN = Needs(None)
 REFERENCE_DATA = Needs(Resource.GMP)
 FX_RATES = Needs(Resource.FX)
 
+
 def same_as(command: str) -> Needs:
     """The rule of the ``cistrade`` command ``command`` (a session permission)."""
     rule = COMMANDS[command]

@@ -59,16 +59,15 @@ def _schema_problems(schema: pa.DataFrameSchema, parsed: ParsedFile,
     return problems, total
 
 
-def check_types(parsed: ParsedFile, frame: object = None) -> tuple[list[Problem], int]:
-    """Every value has its column's type (format). ``frame`` is not read: the rules run on
-    ``parsed.table``."""
+def check_types(parsed: ParsedFile) -> tuple[list[Problem], int]:
+    """Every value of ``parsed.table`` has its column's type (format)."""
     return _schema_problems(format_schema(parsed.feed), parsed, CheckKind.FORMAT)
 
 
-def check_quality(parsed: ParsedFile, frame: object,
+def check_quality(parsed: ParsedFile,
                   references: Mapping[str, Collection[str]]) -> tuple[list[Problem], int]:
-    """The contract's data-quality rules, including references to the same day's feeds.
-    ``frame`` is not read: the rules run on ``parsed.table``."""
+    """The contract's data-quality rules over ``parsed.table``, including references to the
+    same day's feeds."""
     return _schema_problems(quality_schema(parsed.feed, references), parsed,
                             CheckKind.DATA_QUALITY)
 

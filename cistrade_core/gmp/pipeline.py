@@ -217,7 +217,7 @@ class GmpLoad:
         references, missing = self._references(feed, day, parsed)
         if missing:
             return self._reject(feed, day, missing, control, parsed)
-        found, total = checks.check_quality(parsed, None, references)
+        found, total = checks.check_quality(parsed, references)
         if found:
             return self._reject(feed, day, found, control, parsed, total - len(found))
 

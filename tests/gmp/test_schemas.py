@@ -7,6 +7,7 @@ import pytest
 
 from cistrade_core.feeds import get_feed
 from cistrade_core.gmp.checks import check_quality, check_types
+from cistrade_core.gmp.columnar import reference_values
 from cistrade_core.gmp.parse import ParsedFile
 from cistrade_core.gmp.problems import CheckKind
 
@@ -36,14 +37,14 @@ def parsed(feed_name: str, rows: list[dict]) -> ParsedFile:
 
 def run(feed_name: str, rows: list[dict]):
     p = parsed(feed_name, rows)
-    df = p.table.to_pandas()
-    types, _ = check_types(p, df)
+    types, _ = check_types(p)
     if types:
         return types
     references = dict(REFERENCES)
     if feed_name == "counterparty":
-        references["counterparty.counterparty_id"] = set(df["counterparty_id"].dropna())
-    return check_quality(p, df, references)[0]
+        references["counterparty.counterparty_id"] = reference_values(
+            p.table.column("counterparty_id"))
+    return check_quality(p, references)[0]
 
 
 @pytest.mark.parametrize("feed_name", list(GOOD))
