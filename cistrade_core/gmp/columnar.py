@@ -151,20 +151,26 @@ EVALUATORS: dict[str, Callable[[Values, dict], Values]] = {
 
 
 def _codes(values: Values) -> tuple[np.ndarray, int]:
-    """Each value's number among the distinct values (nulls: one more number), and how many."""
+    """Each value's number among the distinct values (nulls: one more number; int32), and
+    how many numbers there are. Built chunk by chunk into one array."""
     encoded = pc.dictionary_encode(values)
     if isinstance(encoded, pa.ChunkedArray):
         # Arrow encodes the chunks with one table of values, so each chunk's dictionary
         # is the whole of it once all have the same length; else unify them.
         if len({len(c.dictionary) for c in encoded.chunks}) > 1:
             encoded = encoded.unify_dictionaries()
-        chunks = encoded.chunks or [pa.array([], pa.dictionary(pa.int32(), pa.string()))]
-        size = len(chunks[0].dictionary)
-        indices = pa.chunked_array([c.indices for c in chunks], pa.int32())
+        chunks = list(encoded.chunks)
     else:
-        size, indices = len(encoded.dictionary), encoded.indices
-    codes = pc.fill_null(indices, size).to_numpy(zero_copy_only=False)
-    return codes.astype(np.int64), size + 1
+        chunks = [encoded]
+    del encoded
+    size = len(chunks[0].dictionary) if chunks else 0
+    codes = np.empty(len(values), dtype=np.int32)
+    at = 0
+    while chunks:  # each chunk's numbers are let go once copied
+        indices = chunks.pop(0).indices
+        codes[at:at + len(indices)] = pc.fill_null(indices, size).to_numpy(zero_copy_only=False)
+        at += len(indices)
+    return codes, size + 1
 
 
 #: Keys numbered below this are counted directly; larger ones are renumbered first.
@@ -175,7 +181,8 @@ def _duplicated(columns: list[Values]) -> np.ndarray:
     """Rows whose values (together) occur more than once; empty values count as equal.
 
     Each column's values are numbered (Arrow's dictionary encoding) and the numbers
-    combined into one key; the key is renumbered only when it would overflow.
+    combined into one key (32 bits while the numbers fit); the key is renumbered only
+    when it would overflow 64 bits.
     """
     key, span = _codes(columns[0])
     for values in columns[1:]:
@@ -183,6 +190,9 @@ def _duplicated(columns: list[Values]) -> np.ndarray:
         if span * size >= _MAX_SPAN:
             uniques, key = np.unique(key, return_inverse=True)
             span = len(uniques)
+        wide = np.int64 if span * size > np.iinfo(np.int32).max else key.dtype
+        if key.dtype != wide:
+            key = key.astype(wide)
         key *= size  # in place: a key is as long as the table
         key += codes
         span *= size

@@ -240,8 +240,9 @@ def read_data_file(feed: Feed, path: Path) -> ParsedFile:
         for number, actual, text in bad_rows
     ]
     total = table.num_rows + len(bad_rows)
-    bad_lines = np.array(sorted(n for n, _, _ in bad_rows), dtype=np.int64)
-    all_lines = np.arange(2, total + 2, dtype=np.int64)
+    width = np.int32 if total + 2 <= np.iinfo(np.int32).max else np.int64
+    bad_lines = np.array(sorted(n for n, _, _ in bad_rows), dtype=width)
+    all_lines = np.arange(2, total + 2, dtype=width)
     line_numbers = np.setdiff1d(all_lines, bad_lines, assume_unique=True) if len(bad_lines) \
         else all_lines
 
