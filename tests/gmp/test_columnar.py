@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -161,3 +163,24 @@ def test_located_problems_are_capped_but_all_counted(monkeypatch):
     assert [(p.line, p.column) for p in problems] == [
         (2, "calendar_code"), (2, "holiday_date"), (2, "holiday_name"),
         (3, "calendar_code"), (3, "holiday_date")]
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(values=st.lists(st.one_of(
+    st.none(), st.dates().map(str),
+    st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True),
+    st.text(alphabet="0123456789-+ T:/", max_size=12)).filter(
+        lambda v: v is None or not v.startswith("0000")),  # Python has no year 0
+    max_size=6))
+def test_a_real_date_is_exactly_a_real_day_written_yyyy_mm_dd(values):
+    def real(text: str) -> bool:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            return False
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            return False
+        return True
+
+    expected = [None if v is None else real(v) for v in values]
+    assert columnar.is_real_date(pa_.array(values, pa_.string())).to_pylist() == expected
