@@ -229,9 +229,9 @@ class Warehouse(ABC):
         ``data`` holds ``table``'s columns as text, in order: an Arrow table, or a
         Parquet file of one (which an engine may read without Python holding it).
         The partition and the record are written in one unit of work: on any error
-        the previous rows stay and no record is written. Returns the rows written. On engines whose
-        readers see a partition only once it is published, a new partition stays
-        invisible until :meth:`publish_partition`.
+        the previous rows stay and no record is written. Returns the rows written.
+        On engines whose readers see a partition only once it is published, a new
+        partition stays invisible until :meth:`publish_partition`.
         """
 
     @abstractmethod
