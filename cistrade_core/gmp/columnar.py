@@ -81,6 +81,12 @@ def _real(text: Values, pattern: str, width: int, fmt: str,
 
 def is_real_date(text: Values) -> Values:
     """YYYY-MM-DD naming a real day (2026-02-30 is not); nulls stay null."""
+    try:  # the usual case, fastest: Arrow's cast takes exactly a real YYYY-MM-DD
+        pc.cast(text, pa.date32())
+    except pa.ArrowInvalid:  # some value is not one: which ones
+        pass
+    else:
+        return pc.if_else(pc.is_null(text), None, pc.is_valid(text))
     return _real(text, TYPE_PATTERNS[ColumnType.DATE], 10, _DATE_FORMAT, _DATE_FIELDS,
                  pa.date32())
 
@@ -151,32 +157,84 @@ EVALUATORS: dict[str, Callable[[Values, dict], Values]] = {
 
 
 def _codes(values: Values) -> tuple[np.ndarray, int]:
-    """Each value's number among the distinct values (nulls: one more number), and how many."""
+    """Each value's number among the distinct values (nulls: one more number; int32), and
+    how many numbers there are. Built chunk by chunk into one array."""
     encoded = pc.dictionary_encode(values)
     if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.unify_dictionaries() if encoded.num_chunks > 1 else encoded
-        chunks = encoded.chunks or [pa.array([], pa.dictionary(pa.int32(), pa.string()))]
-        size = len(chunks[0].dictionary)
-        indices = pa.chunked_array([c.indices for c in chunks], pa.int32())
+        # Arrow encodes the chunks with one table of values, so each chunk's dictionary
+        # is the whole of it once all have the same length; else unify them.
+        if len({len(c.dictionary) for c in encoded.chunks}) > 1:
+            encoded = encoded.unify_dictionaries()
+        chunks = list(encoded.chunks)
     else:
-        size, indices = len(encoded.dictionary), encoded.indices
-    codes = pc.fill_null(indices, size).to_numpy(zero_copy_only=False).astype(np.int64)
+        chunks = [encoded]
+    del encoded
+    size = len(chunks[0].dictionary) if chunks else 0
+    codes = np.empty(len(values), dtype=np.int32)
+    at = 0
+    while chunks:  # each chunk's numbers are let go once copied
+        indices = chunks.pop(0).indices
+        codes[at:at + len(indices)] = pc.fill_null(indices, size).to_numpy(zero_copy_only=False)
+        at += len(indices)
     return codes, size + 1
 
 
+#: Keys numbered below this are counted directly; larger ones are renumbered first.
+_MAX_SPAN = 1 << 62
+
+
 def _duplicated(columns: list[Values]) -> np.ndarray:
-    """Rows whose values (together) occur more than once; empty values count as equal."""
-    key = np.zeros(len(columns[0]), dtype=np.int64)
-    for values in columns:
+    """Rows whose values (together) occur more than once; empty values count as equal.
+
+    Each column's values are numbered (Arrow's dictionary encoding) and the numbers
+    combined into one key (32 bits while the numbers fit); the key is renumbered only
+    when it would overflow 64 bits.
+    """
+    key, span = _codes(columns[0])
+    for values in columns[1:]:
         codes, size = _codes(values)
-        key = key * size + codes
-        _, key = np.unique(key, return_inverse=True)  # keeps the key small
-    counts = np.bincount(key) if len(key) else np.zeros(0, dtype=np.int64)
-    return counts[key] > 1
+        if span * size >= _MAX_SPAN:
+            uniques, key = np.unique(key, return_inverse=True)
+            span = len(uniques)
+        wide = np.int64 if span * size > np.iinfo(np.int32).max else key.dtype
+        if key.dtype != wide:
+            key = key.astype(wide)
+        key *= size  # in place: a key is as long as the table
+        key += codes
+        span *= size
+        del codes
+    return _repeated(key, span)
+
+
+def _repeated(key: np.ndarray, span: int) -> np.ndarray:
+    """Where ``key`` (numbers below ``span``) holds a value that occurs more than once."""
+    if span <= len(key) + 1024:  # no more numbers than rows: count each one
+        counts = np.bincount(key, minlength=span)
+        repeated = counts > 1
+        del counts
+        return repeated[key]
+    ordered = np.sort(key)
+    same = ordered[1:] == ordered[:-1]
+    if not same.any():
+        return np.zeros(len(key), dtype=bool)
+    return np.isin(key, ordered[1:][same])
 
 
 def _valid(values: Values) -> np.ndarray:
     return _mask(pc.is_valid(values))
+
+
+_SET_LOOKUPS = {EVALUATORS["isin"], EVALUATORS["reference"]}
+
+
+def _chunk_by_chunk(evaluate: Callable[[Values, dict], Values], values: Values,
+                    stats: dict) -> np.ndarray:
+    """A column check of each row, evaluated one chunk of the column at a time (what it
+    builds on the way is then the size of one chunk, not of the column)."""
+    if (not isinstance(values, pa.ChunkedArray) or values.num_chunks < 2
+            or evaluate in _SET_LOOKUPS):  # a set is hashed once per call: once for all rows
+        return _mask(evaluate(values, stats))
+    return np.concatenate([_mask(evaluate(chunk, stats)) for chunk in values.chunks])
 
 
 def failures(schema, table: pa.Table) -> Iterator[Failures]:
@@ -215,7 +273,7 @@ def failures(schema, table: pa.Table) -> Iterator[Failures]:
             if evaluate is None:
                 raise UnsupportedCheck(f"{schema.name}: no columnar evaluation of check "
                                        f"{check.name!r} on {name}")
-            passed = _mask(evaluate(values, check.statistics or {}))
+            passed = _chunk_by_chunk(evaluate, values, check.statistics or {})
             yield Failures(name, check.error or check.name,
                            np.flatnonzero(valid & ~passed), values)
 

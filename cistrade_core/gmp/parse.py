@@ -104,11 +104,24 @@ class _Cursor:
         self.fields += buf.count(b"|")
 
 
+def _is_utf8(buf: bytes) -> bool:
+    """Whether ``buf`` is strict UTF-8, checked by Arrow without copying it."""
+    offsets = np.array([0, len(buf)], dtype=np.int64)
+    text = pa.Array.from_buffers(pa.large_binary(), 1,
+                                 [None, pa.py_buffer(offsets), pa.py_buffer(buf)])
+    try:
+        text.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def _first_offence(buf: bytes) -> tuple[int, str] | None:
     """Offset of the first bad byte of ``buf`` and what is wrong (``{character}``: where)."""
     offences = []
     try:
-        buf.decode("utf-8")
+        if not _is_utf8(buf):  # Arrow's check is fast; Python's says where and what
+            buf.decode("utf-8")
     except UnicodeDecodeError as exc:
         if exc.reason == "unexpected end of data":
             what = "file ends inside a UTF-8 character (expected UTF-8 text)"
@@ -211,7 +224,10 @@ def read_data_file(feed: Feed, path: Path) -> ParsedFile:
 
     names = feed.column_names
     try:
-        table = _read_table(path, names, on_invalid_row)
+        table = _read_table(path, names, on_invalid_row, threads=True)
+        if bad_rows:  # rare: read again in one thread, which knows each line's number
+            bad_rows.clear()
+            table = _read_table(path, names, on_invalid_row, threads=False)
     except pa.ArrowInvalid as exc:  # e.g. a line wider than a block: located by Arrow only
         empty.problems.append(Problem(CheckKind.FORMAT, path.name,
                                       f"cannot be split into lines of {len(names)} fields as "
@@ -224,8 +240,9 @@ def read_data_file(feed: Feed, path: Path) -> ParsedFile:
         for number, actual, text in bad_rows
     ]
     total = table.num_rows + len(bad_rows)
-    bad_lines = np.array(sorted(n for n, _, _ in bad_rows), dtype=np.int64)
-    all_lines = np.arange(2, total + 2, dtype=np.int64)
+    width = np.int32 if total + 2 <= np.iinfo(np.int32).max else np.int64
+    bad_lines = np.array(sorted(n for n, _, _ in bad_rows), dtype=width)
+    all_lines = np.arange(2, total + 2, dtype=width)
     line_numbers = np.setdiff1d(all_lines, bad_lines, assume_unique=True) if len(bad_lines) \
         else all_lines
 
@@ -253,11 +270,12 @@ def read_data_file(feed: Feed, path: Path) -> ParsedFile:
     return ParsedFile(feed, path, table, total, line_numbers, problems)
 
 
-def _read_table(path: Path, names: list[str], on_invalid_row) -> pa.Table:
-    """The data lines as text columns; rows of the wrong width go to ``on_invalid_row``."""
+def _read_table(path: Path, names: list[str], on_invalid_row, *, threads: bool) -> pa.Table:
+    """The data lines as text columns; rows of the wrong width go to ``on_invalid_row``
+    (with their line number only when read in one thread)."""
     return pacsv.read_csv(
         path,
-        read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, use_threads=False,
+        read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, use_threads=threads,
                                        block_size=8 << 20),
         parse_options=pacsv.ParseOptions(delimiter="|", quote_char=False, escape_char=False,
                                          ignore_empty_lines=False,

@@ -377,14 +377,15 @@ class GmpLoad:
         if staged is None or staged.status is not FeedStatus.VALIDATED:
             state = "nothing staged" if staged is None else f"{staged.status}: {staged.reason}"
             raise FeedNotReady(f"{feed.name} {day} has not passed its checks ({state})")
-        table = pq.read_table(self.stage_dir(day) / f"{feed.name}.parquet")
+        staged_file = self.stage_dir(day) / f"{feed.name}.parquet"
+        rows = pq.read_metadata(staged_file).num_rows
         reason = "loaded" + (" (row count change accepted by override)" if staged.override else "")
         if staged.released_by:
             reason = f"loaded (row count change released by {staged.released_by})"
         released_at = datetime.fromisoformat(staged.released_at) if staged.released_at else None
-        written = self.store.load_day(feed, day, table, LoadRecord(
+        written = self.store.load_day(feed, day, staged_file, LoadRecord(
             feed.name, day, LoadStatus.LOADED, reason, staged.extract_timestamp,
-            table.num_rows, staged.override, released_by=staged.released_by,
+            rows, staged.override, released_by=staged.released_by,
             released_at=released_at,
         ))
         outcome = FeedOutcome(feed.name, day, FeedStatus.LOADED, reason, None, written,

@@ -30,6 +30,8 @@ from cistrade_core.warehouse.ddl import SCHEMA
 from cistrade_core.warehouse.partitioned import Append
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pyarrow as pa
 
     from cistrade_core.warehouse.base import Warehouse
@@ -87,11 +89,12 @@ class GmpStore:
                                      feed_tables())
 
     # -- writes -----------------------------------------------------------------------------
-    def load_day(self, feed: Feed, business_date: date, data: pa.Table,
+    def load_day(self, feed: Feed, business_date: date, data: pa.Table | Path,
                  record: LoadRecord) -> int:
         """Replace ``business_date``'s rows of ``feed`` with ``data`` and record the load.
 
-        ``data`` holds the feed's columns as text, exactly as validated. All or
+        ``data`` holds the feed's columns as text, exactly as validated (an Arrow
+        table or the Parquet file it was staged to). All or
         nothing: on any error the previous rows stay. Returns the rows written.
         """
         return self.warehouse.replace_partition(feed_table(feed), business_date, data,

@@ -19,6 +19,8 @@ from cistrade_core.warehouse.tables import table_spec, where_sql
 from cistrade_core.warehouse.timestamps import from_storage
 
 if TYPE_CHECKING:  # pyarrow is imported by the engines that move data, not by every command
+    from pathlib import Path
+
     import pyarrow as pa
 
 
@@ -220,15 +222,16 @@ class Warehouse(ABC):
         self.execute(*Append(table, row).sql())
 
     @abstractmethod
-    def replace_partition(self, table: PartitionedTable, value: date, data: pa.Table,
+    def replace_partition(self, table: PartitionedTable, value: date, data: pa.Table | Path,
                           record: Append | None = None) -> int:
         """Replace the partition ``value`` of ``table`` with ``data``; append ``record``.
 
-        ``data`` holds ``table``'s columns as text, in order. The partition and the
-        record are written in one unit of work: on any error the previous rows
-        stay and no record is written. Returns the rows written. On engines whose
-        readers see a partition only once it is published, a new partition stays
-        invisible until :meth:`publish_partition`.
+        ``data`` holds ``table``'s columns as text, in order: an Arrow table, or a
+        Parquet file of one (which an engine may read without Python holding it).
+        The partition and the record are written in one unit of work: on any error
+        the previous rows stay and no record is written. Returns the rows written.
+        On engines whose readers see a partition only once it is published, a new
+        partition stays invisible until :meth:`publish_partition`.
         """
 
     @abstractmethod

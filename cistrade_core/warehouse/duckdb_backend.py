@@ -35,6 +35,12 @@ def _is_write_conflict(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.ConstraintException) and "duplicate key" in text
 
 
+def _same_columns(table: PartitionedTable, names: list[str]) -> None:
+    if names != table.column_names:
+        raise ValueError(f"{table.title}: staged columns {names} differ from "
+                         f"{table.column_names}")
+
+
 class _DuckTransaction(SqlRowOperations):
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
@@ -143,24 +149,26 @@ class DuckDBWarehouse(Warehouse):
             for name in scripts:
                 con.execute((SQL_DIR / "duckdb" / name).read_text())
 
-    def replace_partition(self, table: PartitionedTable, value: date, data: pa.Table,
+    def replace_partition(self, table: PartitionedTable, value: date, data: pa.Table | Path,
                           record: Append | None = None) -> int:
-        if data.column_names != table.column_names:
-            raise ValueError(f"{table.title}: staged columns {data.column_names} differ from "
-                             f"{table.column_names}")
         part = table.partition_column
         with self.connect() as con:
-            con.register("staged_partition", data)
+            if isinstance(data, Path):  # DuckDB reads the file itself, in parallel
+                source, params = "read_parquet(?)", [str(data)]
+                names = con.execute("SELECT name FROM parquet_schema(?) WHERE num_children "
+                                    "IS NULL", [str(data)]).fetchall()
+                _same_columns(table, [n for (n,) in names])
+            else:
+                _same_columns(table, data.column_names)
+                con.register("staged_partition", data)
+                source, params = "staged_partition", []
             con.begin()
             try:
                 con.execute(f"DELETE FROM {table.qualified} WHERE {part} = ?", [value])
-                con.execute(
-                    f"INSERT INTO {table.qualified} SELECT CAST(? AS DATE) AS {part}, "
-                    f"{cast_expression(table)} FROM staged_partition",
-                    [value],
-                )
                 written = con.execute(
-                    f"SELECT count(*) FROM {table.qualified} WHERE {part} = ?", [value],
+                    f"INSERT INTO {table.qualified} SELECT CAST(? AS DATE) AS {part}, "
+                    f"{cast_expression(table)} FROM {source}",
+                    [value, *params],
                 ).fetchone()[0]
                 if record is not None:
                     sql, params = record.sql()
@@ -168,8 +176,10 @@ class DuckDBWarehouse(Warehouse):
             except BaseException:
                 con.rollback()
                 raise
+            finally:
+                if source == "staged_partition":
+                    con.unregister(source)
             con.commit()
-            con.unregister("staged_partition")
         return written
 
     def publish_partition(self, table: PartitionedTable, value: date) -> str:

@@ -196,7 +196,7 @@ class HiveWarehouse(Warehouse):
                 raise
             log.info("tables were created concurrently by another process")
 
-    def replace_partition(self, table: PartitionedTable, value: date, data: pa.Table,
+    def replace_partition(self, table: PartitionedTable, value: date, data: pa.Table | Path,
                           record: Append | None = None) -> int:
         """Write the partition's file and rename it into place, then append ``record``.
 
@@ -206,6 +206,10 @@ class HiveWarehouse(Warehouse):
         registered who queries in the moment between the two renames can see the
         new rows.
         """
+        if isinstance(data, Path):
+            import pyarrow.parquet as pq
+
+            data = pq.read_table(data)
         if data.column_names != table.column_names:
             raise ValueError(f"{table.title}: staged columns {data.column_names} differ from "
                              f"{table.column_names}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -87,10 +89,15 @@ def _key(p: Problem):
     return (p.line, p.column or "", p.message, p.value or "")
 
 
-def table_of(feed_name: str, rows: list[dict]) -> ParsedFile:
+def table_of(feed_name: str, rows: list[dict], chunks: int = 1) -> ParsedFile:
+    """``rows`` as a parsed file whose columns come in ``chunks`` pieces (as a file read
+    block by block does)."""
     feed = get_feed(feed_name)
-    table = pa_.table({c: pa_.array([r[c] for r in rows], pa_.string())
-                       for c in feed.column_names})
+    bounds = np.linspace(0, len(rows), chunks + 1).astype(int)
+    table = pa_.Table.from_batches([
+        pa_.record_batch({c: pa_.array([r[c] for r in rows[lo:hi]], pa_.string())
+                          for c in feed.column_names})
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)])
     return ParsedFile(feed, Path(feed.data_file_name(pd.Timestamp("2026-11-27").date())), table,
                       len(rows), np.arange(2, len(rows) + 2))
 
@@ -107,12 +114,13 @@ def test_the_pools_cover_every_column():
         {f.name: set(f.column_names) for f in FEEDS.values()}
 
 
+@pytest.mark.parametrize("chunks", [1, 3])
 @pytest.mark.parametrize("feed_name", list(FEEDS))
-def test_columnar_and_pandera_find_the_same_problems(feed_name):
+def test_columnar_and_pandera_find_the_same_problems(feed_name, chunks):
     @settings(max_examples=20, deadline=None, database=None)
     @given(rows=files(feed_name))
     def same(rows):
-        parsed = table_of(feed_name, rows)
+        parsed = table_of(feed_name, rows, chunks)
         references = dict(REFERENCES)
         references["counterparty.counterparty_id"] = {
             r.get("counterparty_id") for r in rows if r.get("counterparty_id")}
@@ -125,6 +133,14 @@ def test_columnar_and_pandera_find_the_same_problems(feed_name):
             assert ours == sorted(ours, key=lambda p: (p.line, p.column or ""))
 
     same()
+
+
+def test_repeated_keys_are_found_whether_counted_or_sorted():
+    key = np.array([7, 3, 10**15, 3, 10**15 + 1, 10**15], dtype=np.int64)
+    expected = [False, True, True, True, False, True]
+    assert columnar._repeated(key, 10**15 + 2).tolist() == expected  # sorted
+    small = np.array([2, 0, 1, 0, 3, 1])
+    assert columnar._repeated(small, 4).tolist() == [False, True, True, True, False, True]
 
 
 def test_a_check_without_a_columnar_evaluation_is_refused():
@@ -147,3 +163,24 @@ def test_located_problems_are_capped_but_all_counted(monkeypatch):
     assert [(p.line, p.column) for p in problems] == [
         (2, "calendar_code"), (2, "holiday_date"), (2, "holiday_name"),
         (3, "calendar_code"), (3, "holiday_date")]
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(values=st.lists(st.one_of(
+    st.none(), st.dates().map(str),
+    st.from_regex(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", fullmatch=True),
+    st.text(alphabet="0123456789-+ T:/", max_size=12)).filter(
+        lambda v: v is None or not v.startswith("0000")),  # Python has no year 0
+    max_size=6))
+def test_a_real_date_is_exactly_a_real_day_written_yyyy_mm_dd(values):
+    def real(text: str) -> bool:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            return False
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            return False
+        return True
+
+    expected = [None if v is None else real(v) for v in values]
+    assert columnar.is_real_date(pa_.array(values, pa_.string())).to_pylist() == expected

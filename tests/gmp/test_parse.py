@@ -1,5 +1,9 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from cistrade_core.feeds import get_feed
-from cistrade_core.gmp.parse import read_data_file
+from cistrade_core.gmp.checks import check_types
+from cistrade_core.gmp.parse import _is_utf8, read_data_file
 
 CURRENCY = get_feed("currency")
 HEADER = CURRENCY.header
@@ -157,3 +161,41 @@ def test_only_an_empty_field_is_null(tmp_path):
     assert parsed.ok
     assert parsed.table.column("minor_units").to_pylist() == [None, " ", "NULL"]
     assert parsed.table.column("currency_name").to_pylist() == ["Gold", "Silver", "NULL"]
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(data=st.binary(max_size=64) | st.text(max_size=32).map(
+    lambda t: t.encode("utf-8", errors="surrogatepass")))
+def test_the_fast_utf8_check_agrees_with_python(data):
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        assert not _is_utf8(data)
+    else:
+        assert _is_utf8(data)
+
+
+def test_lines_of_a_late_block_keep_their_numbers(tmp_path):
+    calendar = get_feed("calendar")
+    lines = [calendar.header] + [f"C{i % 90:02d}|2026-12-{i % 28 + 1:02d}|Holiday number {i}"
+                                 for i in range(400_000)]  # some 14 MB: two blocks or more
+    late = len(lines) - 7
+    lines[late] = "GB|2026-12-25"  # line late + 1 of the file
+    lines[late + 2] = ""
+    lines[late + 5] = "GB|2026-02-30|Not a day"
+    path = tmp_path / "gmp_cis_sta_dly_calendar_20261127.csv"
+    path.write_text("\n".join(lines) + "\n")
+    parsed = read_data_file(calendar, path)
+    assert parsed.table.column(0).num_chunks > 1
+    assert [(p.line, p.message) for p in parsed.problems] == [
+        (late + 1, "expected 3 fields separated by '|', found 2"),
+        (late + 3, "blank line (expected 3 fields)"),
+    ]
+    assert parsed.data_lines == 400_000 and parsed.table.num_rows == 400_000 - 2
+    assert parsed.line_numbers[-1] == 400_001
+    assert parsed.table.column(2)[-1].as_py() == "Holiday number 399999"
+    assert late + 1 not in parsed.line_numbers and late + 2 in parsed.line_numbers
+    problems, total = check_types(parsed)
+    assert total == 1
+    assert [(p.line, p.column, p.message, p.value) for p in problems] == [
+        (late + 6, "holiday_date", "must be a real date YYYY-MM-DD", "2026-02-30")]

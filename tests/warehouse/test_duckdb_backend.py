@@ -6,8 +6,10 @@ import subprocess
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from cistrade_core.feeds import get_feed
@@ -30,10 +32,26 @@ def record(n: int) -> LoadRecord:
     return LoadRecord("currency", DAY, LoadStatus.LOADED, "loaded", None, n)
 
 
-def test_replacing_a_day_is_all_or_nothing(warehouse):
-    assert GmpStore(warehouse).load_day(CURRENCY, DAY, rows("USD", "EUR"), record(2)) == 2
+@pytest.fixture(params=["arrow", "parquet"])
+def staged(request, tmp_path):
+    """The rows as handed to the load: an Arrow table, or the Parquet file it was staged to."""
+    def stage(table: pa.Table) -> pa.Table | Path:
+        if request.param == "arrow":
+            return table
+        path = tmp_path / f"staged-{len(list(tmp_path.iterdir()))}.parquet"
+        pq.write_table(table, path)
+        return path
+    return stage
+
+
+def test_replacing_a_day_is_all_or_nothing(warehouse, staged):
+    store = GmpStore(warehouse)
+    assert store.load_day(CURRENCY, DAY, staged(rows("USD", "EUR")), record(2)) == 2
     with pytest.raises(Exception, match="Could not convert string 'two'"):
-        GmpStore(warehouse).load_day(CURRENCY, DAY, rows("GBP", minor="two"), record(1))
+        store.load_day(CURRENCY, DAY, staged(rows("GBP", minor="two")), record(1))
+    with pytest.raises(ValueError, match="staged columns"):
+        store.load_day(CURRENCY, DAY, staged(rows("GBP").drop_columns(["is_active"])),
+                       record(1))
     kept = warehouse.query("SELECT currency_code FROM gmp_cis.gmp_cis_sta_dly_currency "
                            "WHERE business_date = ? ORDER BY 1", [DAY])
     assert [r["currency_code"] for r in kept] == ["EUR", "USD"]
