@@ -79,6 +79,12 @@ def _real(text: Values, pattern: str, width: int, fmt: str,
     return pc.if_else(pc.is_null(text), None, pc.and_(shaped, real))
 
 
+def _after_year_zero(text: Values, real: Values) -> Values:
+    """``real`` where the year is 0001 or later: Arrow and DuckDB take year 0000 (1 BC),
+    which no Python date, and so no reader of the warehouse, can hold."""
+    return pc.and_(real, pc.invert(pc.starts_with(text, "0000")))
+
+
 def is_real_date(text: Values) -> Values:
     """YYYY-MM-DD naming a real day (2026-02-30 is not); nulls stay null."""
     try:  # the usual case, fastest: Arrow's cast takes exactly a real YYYY-MM-DD
@@ -86,15 +92,15 @@ def is_real_date(text: Values) -> Values:
     except pa.ArrowInvalid:  # some value is not one: which ones
         pass
     else:
-        return pc.if_else(pc.is_null(text), None, pc.is_valid(text))
-    return _real(text, TYPE_PATTERNS[ColumnType.DATE], 10, _DATE_FORMAT, _DATE_FIELDS,
-                 pa.date32())
+        return _after_year_zero(text, pc.if_else(pc.is_null(text), None, pc.is_valid(text)))
+    return _after_year_zero(text, _real(text, TYPE_PATTERNS[ColumnType.DATE], 10,
+                                        _DATE_FORMAT, _DATE_FIELDS, pa.date32()))
 
 
 def is_utc_timestamp(text: Values) -> Values:
     """ISO-8601 in UTC, to the second or a fraction of it, naming a real instant."""
-    return _real(text, TYPE_PATTERNS[ColumnType.TIMESTAMP], 19, _SECOND_FORMAT,
-                 _SECOND_FIELDS, pa.timestamp("s"))
+    return _after_year_zero(text, _real(text, TYPE_PATTERNS[ColumnType.TIMESTAMP], 19,
+                                        _SECOND_FORMAT, _SECOND_FIELDS, pa.timestamp("s")))
 
 
 def in_range(text: Values, lo: int | None, hi: int | None) -> Values:
