@@ -2,9 +2,11 @@
 
 A bearer token is a CisTrade session token (from ``POST /api/v1/token``): the
 session is resumed and checked on every request (expired, logged out, user
-disabled), then the route's entry in :data:`ROUTE_PERMISSIONS` is checked
-against the session's permission map with the library's ``require``. A refusal
-is recorded in the audit log like any refused operation.
+disabled) with its user's current permission map, in one read (the library's
+``verify``), then the route's entry in :data:`ROUTE_PERMISSIONS` is checked
+against that map. A refusal is recorded in the audit log like any refused
+operation. The route gets the verified session, so the library's own check of
+the operation it runs uses the same map instead of reading it again.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from cistrade_core.acl.authz import check_session, require
+from cistrade_core.acl.authz import check_access, check_session, verify
 from cistrade_core.acl.model import Session
 from cistrade_core.api.permissions import ROUTE_PERMISSIONS
 from cistrade_core.api.problems import ApiProblem
@@ -81,7 +83,9 @@ def requires(route: str) -> Callable[..., Session]:
                 check_session(core.warehouse, session, core.clock())
                 return session
             try:
-                require(core.warehouse, session, needs.resource, needs.access, core.clock())
+                session = verify(core.warehouse, session, core.clock())
+                check_access(session.user_login, session.permissions, needs.resource,
+                             needs.access)
             except CoreError as exc:
                 refused = exc
             else:
