@@ -18,6 +18,8 @@ from cistrade_core.warehouse.base import Transaction, Warehouse, WriteConflict
 from cistrade_core.warehouse.ddl import SCHEMA
 
 ENGINES = ("duckdb", "hive", "impala")
+#: Set by ``cistrade api serve --workers K`` for its workers: the warehouse server's socket.
+SOCKET_ENV = "CISTRADE_WAREHOUSE_SOCKET"
 
 
 def get_warehouse(settings: Settings | None = None,
@@ -27,9 +29,15 @@ def get_warehouse(settings: Settings | None = None,
     ``hive`` and ``impala`` take ``connect``, a factory of DB-API connections (the
     Airflow glue passes its hooks' ``get_conn``); without it they connect with
     PyHive / impyla from the ``CISTRADE_HIVE_*`` / ``CISTRADE_IMPALA_*`` variables.
+    ``CISTRADE_WAREHOUSE_SOCKET`` (set by ``cistrade api serve --workers K`` for its
+    workers) makes DuckDB statements run in the warehouse server on that socket.
     """
     settings = settings or get_settings()
     engine = os.environ.get("CISTRADE_WAREHOUSE", "duckdb")
+    if engine == "duckdb" and os.environ.get(SOCKET_ENV):
+        from cistrade_core.warehouse.remote_backend import RemoteWarehouse
+
+        return RemoteWarehouse(os.environ[SOCKET_ENV])
     if engine == "duckdb":
         from cistrade_core.warehouse.duckdb_backend import DuckDBWarehouse
 
