@@ -77,24 +77,19 @@ def session_access(q: Queryable, session_id: str,
     user's groups, the group tree and the grants as :func:`user_permission_map` builds
     it. Each part is a filtered scan of one table (a join costs more on DuckDB).
     """
-    ts, no_ts, no_id, no_text = ("CAST({} AS TIMESTAMP)", "CAST(NULL AS TIMESTAMP)",
-                                 "CAST(NULL AS BIGINT)", "CAST(NULL AS STRING)")
     rows = q.query(
-        f"SELECT 'session' AS kind, {ts.format('revoked_at')} AS revoked_at, "
-        f"{ts.format('expires_at')} AS expires_at, CAST(NULL AS BOOLEAN) AS enabled, "
-        f"CAST(user_id AS BIGINT) AS group_id, {no_id} AS parent_id, {no_text} AS resource, "
-        f"{no_text} AS access_level FROM {SCHEMA}.cis_acl_session WHERE session_id = ? "
-        f"UNION ALL SELECT 'user', {no_ts}, {no_ts}, CAST(enabled AS BOOLEAN), {no_id}, "
-        f"{no_id}, {no_text}, {no_text} FROM {SCHEMA}.cis_acl_user WHERE user_id = ? "
-        f"UNION ALL SELECT 'member', {no_ts}, {no_ts}, CAST(NULL AS BOOLEAN), "
-        f"CAST(group_id AS BIGINT), {no_id}, {no_text}, {no_text} "
+        "SELECT 'session' AS kind, revoked_at, expires_at, CAST(NULL AS BOOLEAN) AS enabled, "
+        "user_id AS group_id, CAST(NULL AS BIGINT) AS parent_id, "
+        "CAST(NULL AS STRING) AS resource, CAST(NULL AS STRING) AS access_level "
+        f"FROM {SCHEMA}.cis_acl_session WHERE session_id = ? "
+        "UNION ALL SELECT 'user', NULL, NULL, enabled, NULL, NULL, NULL, NULL "
+        f"FROM {SCHEMA}.cis_acl_user WHERE user_id = ? "
+        "UNION ALL SELECT 'member', NULL, NULL, NULL, group_id, NULL, NULL, NULL "
         f"FROM {SCHEMA}.cis_acl_user_group WHERE user_id = ? "
-        f"UNION ALL SELECT 'group', {no_ts}, {no_ts}, CAST(NULL AS BOOLEAN), "
-        f"CAST(group_id AS BIGINT), CAST(parent_group_id AS BIGINT), {no_text}, {no_text} "
+        "UNION ALL SELECT 'group', NULL, NULL, NULL, group_id, parent_group_id, NULL, NULL "
         f"FROM {SCHEMA}.cis_acl_group "
-        f"UNION ALL SELECT 'grant', {no_ts}, {no_ts}, CAST(NULL AS BOOLEAN), "
-        f"CAST(group_id AS BIGINT), {no_id}, CAST(resource AS STRING), "
-        f"CAST(access_level AS STRING) FROM {SCHEMA}.cis_acl_permission",
+        "UNION ALL SELECT 'grant', NULL, NULL, NULL, group_id, NULL, resource, access_level "
+        f"FROM {SCHEMA}.cis_acl_permission",
         [session_id, user_id, user_id],
     )
     session = user = None

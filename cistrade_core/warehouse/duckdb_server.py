@@ -10,8 +10,10 @@ commits or rolls back (or goes away, which rolls back). The workers use
 :class:`~cistrade_core.warehouse.remote_backend.RemoteWarehouse`.
 
 Requests: ``("query"|"execute", sql, params)``, ``("update", sql, params)`` inside
-a transaction, ``("begin",)``, ``("commit",)``, ``("rollback",)`` and
-``("call", method, args)`` for the schema methods in :data:`CALLS`. Replies:
+a transaction, ``("begin",)``, ``("begin", request)`` (begin, then run the
+transaction's first statement: one round trip less), ``("commit",)``,
+``("rollback",)`` and ``("call", method, args)`` for the schema methods in
+:data:`CALLS`. Replies:
 ``("ok", value)`` or ``("error", kind, name, message)``.
 """
 
@@ -96,7 +98,7 @@ class _Connection:
             unit = self.warehouse.transaction()
             self._tx = unit.__enter__()
             self._unit = unit
-            return None
+            return self._run(args[0]) if args else None
         if op in ("commit", "rollback"):
             return self._end(commit=op == "commit")
         if op == "call":

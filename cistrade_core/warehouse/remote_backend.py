@@ -87,17 +87,31 @@ class _Connection:
 
 
 class _RemoteTransaction(SqlRowOperations):
+    """The server-side transaction begins with its first statement (in the same message)."""
+
     def __init__(self, connection: _Connection) -> None:
         self.connection = connection
+        self.begun = False
+
+    def _call(self, *request: Any) -> Any:
+        if self.begun:
+            return self.connection.call(*request)
+        self.begun = True
+        return self.connection.call("begin", request)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.connection.call("execute", sql, wire.plain(list(params)))
+        self._call("execute", sql, wire.plain(list(params)))
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        return self.connection.call("query", sql, wire.plain(list(params)))
+        return self._call("query", sql, wire.plain(list(params)))
 
     def execute_update(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return self.connection.call("update", sql, wire.plain(list(params)))
+        return self._call("update", sql, wire.plain(list(params)))
+
+    def end(self, commit: bool) -> None:
+        """Commit or roll back what the server began (nothing to do if no statement ran)."""
+        if self.begun:
+            self.connection.call("commit" if commit else "rollback")
 
 
 class RemoteWarehouse(Warehouse):
@@ -145,14 +159,14 @@ class RemoteWarehouse(Warehouse):
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         with self._connection() as connection:
-            connection.call("begin")
+            tx = _RemoteTransaction(connection)
             try:
-                yield _RemoteTransaction(connection)
+                yield tx
             except BaseException:
                 with contextlib.suppress(CoreError):
-                    connection.call("rollback")
+                    tx.end(commit=False)
                 raise
-            connection.call("commit")
+            tx.end(commit=True)
 
     def run_sql_file(self, name: str) -> None:
         self._call("call", "run_sql_file", [name])
