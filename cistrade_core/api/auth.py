@@ -12,6 +12,7 @@ the operation it runs uses the same map instead of reading it again.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from cistrade_core.acl.authz import check_access, check_session, verify
 from cistrade_core.acl.model import Session
+from cistrade_core.acl.sessions import session_id_of
 from cistrade_core.api.permissions import ROUTE_PERMISSIONS
 from cistrade_core.api.problems import ApiProblem
 from cistrade_core.audit.log import Outcome, append, new_event
@@ -45,6 +47,37 @@ def core_of(request: Request) -> Core:
     return state.core
 
 
+class ResumedSessions:
+    """The sessions this worker resumed lately, by session id (at most :attr:`size`).
+
+    What a session row stores at login never changes (only ``revoked_at`` is set
+    later), so a resumed session is kept instead of being read again. Its state is
+    still read on every request (:func:`~cistrade_core.acl.authz.verify` or
+    ``check_session``): a logged-out, revoked, expired or unknown session is
+    refused as before.
+    """
+
+    size = 4096
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_id: OrderedDict[str, Session] = OrderedDict()
+
+    def resume(self, core: Core, token: str) -> Session:
+        key = session_id_of(token)
+        with self._lock:
+            session = self._by_id.get(key)
+            if session is not None:
+                self._by_id.move_to_end(key)
+        if session is None or session.expires_at <= core.clock():
+            session = core.sessions.resume(token)
+            with self._lock:
+                self._by_id[key] = session
+                while len(self._by_id) > self.size:
+                    self._by_id.popitem(last=False)
+        return session
+
+
 def authenticate(request: Request, token: str) -> Session:
     """The session ``token`` stands for, as stored (not yet checked); ``SessionError``.
 
@@ -53,10 +86,11 @@ def authenticate(request: Request, token: str) -> Session:
     """
     from cistrade_core.api.oidc import looks_like_jwt, session_for
 
-    verifier = getattr(request.app.state, "oidc", None)
+    state = request.app.state
+    verifier = getattr(state, "oidc", None)
     if verifier is not None and looks_like_jwt(token):
         return session_for(core_of(request), verifier, token)
-    return core_of(request).sessions.resume(token)
+    return state.resumed.resume(core_of(request), token)
 
 
 def _audit_refusal(core: Core, session: Session, route: str, exc: CoreError) -> None:
