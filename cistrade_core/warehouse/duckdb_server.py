@@ -70,17 +70,26 @@ class _Connection:
         self.warehouse = warehouse
         self._unit: AbstractContextManager[Transaction] | None = None
         self._tx: Transaction | None = None
+        self._failed = False       # a request of the open transaction failed: roll it back
 
     def run(self, request: Any) -> tuple:
         try:
             return ("ok", self._run(request))
         except Exception as exc:
+            if self._tx is not None or (isinstance(request, (tuple, list)) and request
+                                        and request[0] == "begin"):
+                self._failed = True    # statements sent after it must not run on their own
             return error_reply(exc)
 
     def _run(self, request: Any) -> Any:
         if not isinstance(request, (tuple, list)) or not request:
             raise wire.WireError(f"malformed warehouse request {type(request).__name__}")
         op, *args = request
+        if self._failed and op != "rollback":
+            if op == "commit":
+                self._end(commit=False)
+            raise wire.WireError("an earlier request of this transaction failed: it was not "
+                                 "committed and must be rolled back")
         if op in ("query", "execute", "update"):
             sql, params = args
             target = self._tx if self._tx is not None else self.warehouse
@@ -110,6 +119,8 @@ class _Connection:
 
     def _end(self, commit: bool) -> None:
         unit, self._unit, self._tx = self._unit, None, None
+        if not commit:
+            self._failed = False
         if unit is None:
             if commit:
                 raise wire.WireError("commit without a transaction")

@@ -57,6 +57,7 @@ class _Connection:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.in_step = True                   # no request waits for its reply
+        self.due = 0                          # requests sent whose replies are not read
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             self.sock.connect(str(path))
@@ -69,17 +70,35 @@ class _Connection:
                 "it runs with `cistrade api serve --workers K`: restart the API")
 
     def call(self, *request: Any) -> Any:
+        """Send ``request`` and return its reply's value (after the replies still due)."""
+        self.post(*request)
+        replies = self._collect()
+        for reply in replies:                 # the first failure is the one to report
+            if reply[0] != "ok":
+                _raise(*reply[1:])
+        return replies[-1][1]
+
+    def post(self, *request: Any) -> None:
+        """Send ``request`` without waiting: its reply is read with the next :meth:`call`."""
         self.in_step = False
         try:
             wire.send(self.sock, request)
-            reply = wire.receive(self.sock)
+        except OSError as exc:
+            raise WarehouseServerGone(self._gone(exc)) from None
+        self.due += 1
+
+    def settle(self) -> None:
+        """Read the replies still due, whatever they say (a rollback's)."""
+        self._collect()
+
+    def _collect(self) -> list[tuple]:
+        try:
+            replies = [wire.receive(self.sock) for _ in range(self.due)]
         except (OSError, EOFError) as exc:
             raise WarehouseServerGone(self._gone(exc)) from None
+        self.due = 0
         self.in_step = True
-        if reply[0] == "ok":
-            return reply[1]
-        _raise(*reply[1:])
-        return None
+        return replies
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -87,20 +106,29 @@ class _Connection:
 
 
 class _RemoteTransaction(SqlRowOperations):
-    """The server-side transaction begins with its first statement (in the same message)."""
+    """A transaction on one server connection.
+
+    It begins with its first statement (in the same message). A statement whose
+    result is not needed (``execute``) is sent without waiting for its reply; the
+    next request of the transaction, at the latest its commit, reads it, and a
+    failure is raised there, still inside the unit of work.
+    """
 
     def __init__(self, connection: _Connection) -> None:
         self.connection = connection
         self.begun = False
 
-    def _call(self, *request: Any) -> Any:
+    def _request(self, request: tuple) -> tuple:
         if self.begun:
-            return self.connection.call(*request)
+            return request
         self.begun = True
-        return self.connection.call("begin", request)
+        return ("begin", request)
+
+    def _call(self, *request: Any) -> Any:
+        return self.connection.call(*self._request(request))
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self._call("execute", sql, wire.plain(list(params)))
+        self.connection.post(*self._request(("execute", sql, wire.plain(list(params)))))
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return self._call("query", sql, wire.plain(list(params)))
@@ -110,8 +138,13 @@ class _RemoteTransaction(SqlRowOperations):
 
     def end(self, commit: bool) -> None:
         """Commit or roll back what the server began (nothing to do if no statement ran)."""
-        if self.begun:
-            self.connection.call("commit" if commit else "rollback")
+        if not self.begun:
+            return
+        if commit:
+            self.connection.call("commit")
+        else:
+            self.connection.post("rollback")
+            self.connection.settle()
 
 
 class RemoteWarehouse(Warehouse):

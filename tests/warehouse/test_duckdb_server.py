@@ -80,6 +80,22 @@ def test_statements_and_transactions_run_in_the_server_with_their_types(served):
         tx.execute("INSERT INTO gmp_cis.t (n) VALUES (?)", [1])
 
 
+def test_a_statement_sent_without_waiting_that_fails_fails_its_whole_unit(served):
+    remote, _, _ = served
+    good, bad = "INSERT INTO gmp_cis.t (n) VALUES (?)", "INSERT INTO gmp_cis.nope VALUES (?)"
+    for statements in ([bad, good], [good, bad, good]):   # the first one fails, a later one
+        with pytest.raises(duckdb.CatalogException, match="nope"), remote.transaction() as tx:
+            for i, sql in enumerate(statements):
+                tx.execute(sql, [i])                         # sent, the reply read later
+        assert remote.query("SELECT count(*) AS n FROM gmp_cis.t") == [{"n": 0}]
+    with pytest.raises(WriteConflict), remote.transaction() as tx:   # raised at the commit
+        tx.execute("INSERT INTO gmp_cis.t (n) VALUES (5), (5)")
+    with remote.transaction() as tx:                         # the connection is usable again
+        tx.execute("INSERT INTO gmp_cis.t (n) VALUES (6)")
+        assert tx.query("SELECT n FROM gmp_cis.t") == [{"n": 6}]
+    assert remote.query("SELECT n FROM gmp_cis.t") == [{"n": 6}]
+
+
 def test_two_clients_updating_one_row_at_once_one_gets_a_write_conflict(served):
     remote, _, _ = served
     remote.execute("INSERT INTO gmp_cis.t (n, label) VALUES (1, 'a')")
