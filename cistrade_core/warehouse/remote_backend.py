@@ -71,12 +71,17 @@ class _Connection:
 
     def call(self, *request: Any) -> Any:
         """Send ``request`` and return its reply's value (after the replies still due)."""
-        self.post(*request)
+        return self.call_many([request])[-1]
+
+    def call_many(self, requests: Sequence[tuple]) -> list[Any]:
+        """Send ``requests`` together; the values of the replies due, in order."""
+        for request in requests:
+            self.post(*request)
         replies = self._collect()
         for reply in replies:                 # the first failure is the one to report
             if reply[0] != "ok":
                 _raise(*reply[1:])
-        return replies[-1][1]
+        return [reply[1] for reply in replies]
 
     def post(self, *request: Any) -> None:
         """Send ``request`` without waiting: its reply is read with the next :meth:`call`."""
@@ -135,6 +140,14 @@ class _RemoteTransaction(SqlRowOperations):
 
     def execute_update(self, sql: str, params: Sequence[Any] = ()) -> int:
         return self._call("update", sql, wire.plain(list(params)))
+
+    def queries(self, statements: Sequence[tuple[str, Sequence[Any]]]
+                ) -> list[list[dict[str, Any]]]:
+        if not statements:
+            return []
+        requests = [("query", sql, wire.plain(list(params))) for sql, params in statements]
+        requests[0] = self._request(requests[0])
+        return self.connection.call_many(requests)[-len(requests):]
 
     def end(self, commit: bool) -> None:
         """Commit or roll back what the server began (nothing to do if no statement ran)."""

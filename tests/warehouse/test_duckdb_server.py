@@ -64,6 +64,8 @@ def test_statements_and_transactions_run_in_the_server_with_their_types(served):
         # another unit of work (another connection) does not see the open transaction
         assert remote.query("SELECT count(*) AS n FROM gmp_cis.t") == [{"n": 0}]
         assert tx.execute_update("UPDATE gmp_cis.t SET ok = ? WHERE n = ?", [False, 1]) == 1
+        assert tx.queries([("SELECT n FROM gmp_cis.t", []),
+                           ("SELECT ? AS x", [2])]) == [[{"n": 1}], [{"x": 2}]]
     rows = remote.query("SELECT * FROM gmp_cis.t")
     assert rows == [{"n": 1, "amount": Decimal("12.3400"), "stamp": at, "day": date(2026, 3, 4),
                      "label": "READ", "ok": False}]
