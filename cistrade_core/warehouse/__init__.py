@@ -3,8 +3,11 @@
 The warehouse knows tables, not what is in them: partitioned tables loaded a
 partition at a time (:mod:`~cistrade_core.warehouse.partitioned`) and the
 transactional tables written by units of work (:mod:`~cistrade_core.warehouse.tables`).
-Engines: DuckDB (``duckdb_backend``), Hive (``hive_backend``, with ``hive_config``,
-``hive_files`` and ``hive_results``) and Impala (``impala_backend``, Kudu writes).
+Engines: DuckDB (``duckdb_backend``, processes taking turns through
+``duckdb_lease``; the API's workers through the warehouse server of
+``duckdb_server``, as ``remote_backend`` over ``wire``), Hive (``hive_backend``,
+with ``hive_config``, ``hive_files`` and ``hive_results``) and Impala
+(``impala_backend``, Kudu writes).
 """
 
 from __future__ import annotations
