@@ -41,7 +41,12 @@ class _Unpickler(pickle.Unpickler):
 
 def loads(data: bytes) -> Any:
     """The value of a message body, refusing any class outside :data:`ALLOWED`."""
-    return _Unpickler(io.BytesIO(data)).load()
+    try:
+        return _Unpickler(io.BytesIO(data)).load()
+    except WireError:
+        raise
+    except Exception as exc:
+        raise WireError(f"malformed warehouse message ({type(exc).__name__})") from None
 
 
 def plain(value: Any) -> Any:

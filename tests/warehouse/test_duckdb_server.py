@@ -182,3 +182,7 @@ def test_restricted_deserialisation_refuses_other_types(served):
         assert wire.receive(s) == ("ok", [{"x": 1}])
         wire.send(s, ("call", "replace_partition", []))
         assert "is not served" in wire.receive(s)[3]
+        s.sendall(len(b"not a pickle").to_bytes(4, "big") + b"not a pickle")
+        assert "malformed warehouse message" in wire.receive(s)[3]
+        wire.send(s, ("query", "SELECT 2 AS x", []))
+        assert wire.receive(s) == ("ok", [{"x": 2}])
