@@ -150,10 +150,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--logins", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2, help="API worker processes")
     args = parser.parse_args(argv if argv is not None else [])
+    load_before = os.getloadavg()[0]
     r = run(args.duration, args.connections, args.pending, args.logins, args.workers)
     base = r["baseline"]["rps"]
     print(f"wrk {args.duration} s, {args.connections} connections, server --workers "
-          f"{args.workers}")
+          f"{args.workers}; load average (1 min) {load_before:.2f} before, "
+          f"{os.getloadavg()[0]:.2f} after")
     for key, label in (("baseline", "GET openapi.json (baseline)"),
                        ("get_portfolio", "GET /portfolios/{code}"),
                        ("get_reference", "GET /reference/currencies?as_of="),

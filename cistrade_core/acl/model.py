@@ -64,6 +64,8 @@ class Session:
     ``session_id`` is the SHA-256 of ``token``; only the id is stored. The
     permission map is the one built at login (the session data); operations do not
     trust it but check the current map (:func:`cistrade_core.acl.authz.require`).
+    ``verified`` is set by :func:`cistrade_core.acl.authz.verify`: when the current
+    map was read (``time.monotonic()``) and the map.
     """
 
     session_id: str
@@ -77,6 +79,8 @@ class Session:
     created_at: datetime
     expires_at: datetime
     token: str | None = field(default=None, repr=False, compare=False)
+    verified: tuple[float, Mapping[str, str]] | None = field(default=None, repr=False,
+                                                             compare=False)
 
     def access(self, resource: str) -> Access | None:
         level = self.permissions.get(str(resource))

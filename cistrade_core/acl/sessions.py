@@ -154,8 +154,9 @@ class SessionManager:
 
     def resume(self, token: str) -> Session:
         """The session a token stands for, as stored; expiry is checked by each operation."""
-        rows = self.warehouse.query(f"SELECT * FROM {TABLE} WHERE session_id = ?",
-                                    [session_id_of(token)])
+        rows = self.warehouse.query(
+            f"SELECT session_id, session_data, created_at, expires_at FROM {TABLE} "
+            "WHERE session_id = ?", [session_id_of(token)])
         if not rows:
             raise SessionError("unknown session; log in again")
         row = rows[0]

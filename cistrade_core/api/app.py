@@ -39,8 +39,11 @@ def create_app(core: Core | None = None, *, root_path: str = "") -> FastAPI:
     from cistrade_core.api.oidc import OidcSettings, OidcVerifier
 
     oidc = OidcSettings.from_env()
+    from cistrade_core.api.auth import ResumedSessions
+
     app.state.core = core
     app.state.oidc = OidcVerifier(oidc) if oidc else None
+    app.state.resumed = ResumedSessions()
     problems.install(app)
     for module in (tokens, portfolios, udf, audit, refdata, fx):
         app.include_router(module.router, prefix=PREFIX)

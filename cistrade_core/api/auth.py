@@ -2,22 +2,26 @@
 
 A bearer token is a CisTrade session token (from ``POST /api/v1/token``): the
 session is resumed and checked on every request (expired, logged out, user
-disabled), then the route's entry in :data:`ROUTE_PERMISSIONS` is checked
-against the session's permission map with the library's ``require``. A refusal
-is recorded in the audit log like any refused operation.
+disabled) with its user's current permission map, in one read (the library's
+``verify``), then the route's entry in :data:`ROUTE_PERMISSIONS` is checked
+against that map. A refusal is recorded in the audit log like any refused
+operation. The route gets the verified session, so the library's own check of
+the operation it runs uses the same map instead of reading it again.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from cistrade_core.acl.authz import check_session, require
+from cistrade_core.acl.authz import check_access, check_session, verify
 from cistrade_core.acl.model import Session
+from cistrade_core.acl.sessions import session_id_of
 from cistrade_core.api.permissions import ROUTE_PERMISSIONS
 from cistrade_core.api.problems import ApiProblem
 from cistrade_core.audit.log import Outcome, append, new_event
@@ -43,6 +47,37 @@ def core_of(request: Request) -> Core:
     return state.core
 
 
+class ResumedSessions:
+    """The sessions this worker resumed lately, by session id (at most :attr:`size`).
+
+    What a session row stores at login never changes (only ``revoked_at`` is set
+    later), so a resumed session is kept instead of being read again. Its state is
+    still read on every request (:func:`~cistrade_core.acl.authz.verify` or
+    ``check_session``): a logged-out, revoked, expired or unknown session is
+    refused as before.
+    """
+
+    size = 4096
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_id: OrderedDict[str, Session] = OrderedDict()
+
+    def resume(self, core: Core, token: str) -> Session:
+        key = session_id_of(token)
+        with self._lock:
+            session = self._by_id.get(key)
+            if session is not None:
+                self._by_id.move_to_end(key)
+        if session is None or session.expires_at <= core.clock():
+            session = core.sessions.resume(token)
+            with self._lock:
+                self._by_id[key] = session
+                while len(self._by_id) > self.size:
+                    self._by_id.popitem(last=False)
+        return session
+
+
 def authenticate(request: Request, token: str) -> Session:
     """The session ``token`` stands for, as stored (not yet checked); ``SessionError``.
 
@@ -51,10 +86,11 @@ def authenticate(request: Request, token: str) -> Session:
     """
     from cistrade_core.api.oidc import looks_like_jwt, session_for
 
-    verifier = getattr(request.app.state, "oidc", None)
+    state = request.app.state
+    verifier = getattr(state, "oidc", None)
     if verifier is not None and looks_like_jwt(token):
         return session_for(core_of(request), verifier, token)
-    return core_of(request).sessions.resume(token)
+    return state.resumed.resume(core_of(request), token)
 
 
 def _audit_refusal(core: Core, session: Session, route: str, exc: CoreError) -> None:
@@ -81,7 +117,9 @@ def requires(route: str) -> Callable[..., Session]:
                 check_session(core.warehouse, session, core.clock())
                 return session
             try:
-                require(core.warehouse, session, needs.resource, needs.access, core.clock())
+                session = verify(core.warehouse, session, core.clock())
+                check_access(session.user_login, session.permissions, needs.resource,
+                             needs.access)
             except CoreError as exc:
                 refused = exc
             else:

@@ -23,12 +23,19 @@ def api() -> None:
 @click.option("--log-level", default="warning", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(host: str, port: int, workers: int, log_level: str) -> None:
-    """Serve the API with uvicorn until interrupted."""
+    """Serve the API with uvicorn until interrupted.
+
+    With more than one worker on the embedded DuckDB warehouse, this process holds
+    the file and runs the workers' statements (the warehouse server).
+    """
     import uvicorn
 
-    uvicorn.run("cistrade_core.api.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level=log_level, access_log=False,
-                proxy_headers=False, server_header=False)
+    from cistrade_core.api.warehouse_server import shared_warehouse
+
+    with shared_warehouse(workers):
+        uvicorn.run("cistrade_core.api.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, log_level=log_level, access_log=False,
+                    proxy_headers=False, server_header=False)
 
 
 @api.command()

@@ -56,16 +56,21 @@ def _portfolio(row: dict[str, Any], udf_values: dict[str, str]) -> Portfolio:
 
 
 def fetch(q: Q, code: str) -> Portfolio | None:
-    rows = q.query(f"SELECT {', '.join(COLUMNS)} FROM {PORTFOLIO} WHERE portfolio_code = ?",
-                   [code])
+    rows, values = q.queries([
+        (f"SELECT {', '.join(COLUMNS)} FROM {PORTFOLIO} WHERE portfolio_code = ?", [code]),
+        _udf_values_sql(code)])
     if not rows:
         return None
-    return _portfolio(rows[0], udf_values(q, code))
+    return _portfolio(rows[0], {r["udf_name"]: r["udf_value"] for r in values})
+
+
+def _udf_values_sql(code: str) -> tuple[str, list[Any]]:
+    return (f"SELECT udf_name, udf_value FROM {UDF_VALUE} "
+            "WHERE portfolio_code = ? ORDER BY udf_name", [code])
 
 
 def udf_values(q: Q, code: str) -> dict[str, str]:
-    rows = q.query(f"SELECT udf_name, udf_value FROM {UDF_VALUE} "
-                   "WHERE portfolio_code = ? ORDER BY udf_name", [code])
+    rows = q.query(*_udf_values_sql(code))
     return {r["udf_name"]: r["udf_value"] for r in rows}
 
 

@@ -56,6 +56,12 @@ class Transaction(ABC):
         """Run an ``UPDATE`` or ``DELETE`` and return how many rows it changed."""
         raise NotImplementedError(f"{type(self).__name__} does not report changed rows")
 
+    def queries(self, statements: Sequence[tuple[str, Sequence[Any]]]
+                ) -> list[list[dict[str, Any]]]:
+        """Run several queries in order and return the rows of each (sent together where
+        the engine is remote)."""
+        return [self.query(sql, params) for sql, params in statements]
+
     # -- row operations ----------------------------------------------------------------------
     @abstractmethod
     def insert(self, table: str, rows: Rows) -> None:
@@ -165,6 +171,12 @@ class Warehouse(ABC):
     @abstractmethod
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Run a query and return its rows as dicts."""
+
+    def queries(self, statements: Sequence[tuple[str, Sequence[Any]]]
+                ) -> list[list[dict[str, Any]]]:
+        """Run several queries in order and return the rows of each (see
+        :meth:`Transaction.queries`)."""
+        return [self.query(sql, params) for sql, params in statements]
 
     @abstractmethod
     def transaction(self) -> AbstractContextManager[Transaction]:

@@ -76,18 +76,18 @@ class DuckDBWarehouse(Warehouse):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.lock_timeout = lock_timeout
-        self._lease = lease_for(self.path)   # shared by every warehouse on this file
+        self.lease = lease_for(self.path)    # shared by every warehouse on this file
 
     def __repr__(self) -> str:
         return f"DuckDBWarehouse({str(self.path)!r})"
 
     def connect(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         """A cursor on the file for one unit of work, waiting for another process's turn."""
-        return self._lease.cursor(self.lock_timeout)
+        return self.lease.cursor(self.lock_timeout)
 
     def close(self) -> None:
         """Close the file now if this process is not using it (the next one need not wait)."""
-        self._lease.close()
+        self.lease.close()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         with self.connect() as con:

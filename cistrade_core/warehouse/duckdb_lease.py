@@ -71,6 +71,8 @@ class Lease:
         self._handed = False       # the file was last released for a waiting process
         self._lock_fd = -1
         self._want_fd = -1
+        #: DuckDB settings the file is opened with (e.g. ``threads``), for this process.
+        self.config: dict[str, str] = {}
 
     # -- units of work ----------------------------------------------------------------------
     @contextmanager
@@ -222,7 +224,7 @@ class Lease:
         return retry(retry=retry_if_exception(_is_lock_conflict),
                      stop=stop_after_delay(max(0.0, deadline - time.monotonic())),
                      wait=wait_random_exponential(multiplier=0.05, max=1.0),
-                     reraise=True)(duckdb.connect)(str(self.path))
+                     reraise=True)(duckdb.connect)(str(self.path), config=dict(self.config))
 
     def _busy(self, timeout: float) -> WarehouseBusy:
         return WarehouseBusy(f"the warehouse {self.path} stayed in use by another process for "
@@ -235,7 +237,9 @@ class Lease:
         for fd in (self._lock_fd, self._want_fd):
             if fd >= 0:
                 os.close(fd)            # closes the child's copy; the parent keeps its lock
+        config = self.config
         self.__init__(self.path)
+        self.config = config
 
 
 _LEASES: dict[str, Lease] = {}

@@ -62,3 +62,32 @@ def test_disabling_a_user_invalidates_their_sessions(core, login, admin, pending
     admin.set_enabled("checker2", True)
     with pytest.raises(SessionError, match="ended"):  # enabling again does not revive it
         core.sessions.validate(session)
+
+
+def test_one_read_per_request_the_verified_map_serves_that_request_only(core, login, admin,
+                                                                       pending, monkeypatch):
+    from cistrade_core.acl import authz, store
+
+    checker = login("checker1")
+    with core.warehouse.transaction() as tx:
+        state, perms = store.session_access(tx, checker.session_id, checker.user_id)
+        assert perms == store.user_permission_map(tx, checker.user_id)[0]
+        assert state["enabled"] and state["revoked_at"] is None
+        # another user's id with this session's id is not a live session
+        assert store.session_access(tx, checker.session_id, checker.user_id + 999)[0] is None
+        verified = authz.verify(tx, checker, core.clock())
+    assert verified.permissions == perms and verified.verified[1] == perms
+    reads = []
+    real = store.session_access
+    monkeypatch.setattr(store, "session_access", lambda *a: reads.append(1) or real(*a))
+    assert core.portfolios.show(verified, "REV-01").portfolio_code == "REV-01"
+    assert reads == []                          # the request's own map, no second read
+    admin.revoke("Staff", "cis-portfolio")
+    # a later request resumes the session again and reads the map again: refused at once
+    with pytest.raises(PermissionDenied, match="READ on cis-portfolio"):
+        core.portfolios.show(checker, "REV-01")
+    assert reads == [1]
+    # and a verified session kept past its request is read again once it is stale
+    monkeypatch.setattr(authz, "VERIFIED_FOR", 0.0)
+    with pytest.raises(PermissionDenied, match="READ on cis-portfolio"):
+        core.portfolios.show(verified, "REV-01")
