@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from cistrade_core.clock import as_utc
 from cistrade_core.portfolio import Portfolio
@@ -14,6 +15,25 @@ from cistrade_core.portfolio import Portfolio
 def utc(ts: datetime | None) -> datetime | None:
     """A timestamp as aware UTC (rendered with ``Z``)."""
     return None if ts is None else as_utc(ts)
+
+
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def _written_as(expected: str):
+    """Refuse a number where ISO 8601 text is expected (pydantic would read it as Unix time)."""
+    def check(value: Any) -> Any:
+        if isinstance(value, (int, float)) or (isinstance(value, str)
+                                               and _NUMBER.fullmatch(value)):
+            raise ValueError(f"expected {expected}, not a number")
+        return value
+    return BeforeValidator(check)
+
+
+#: A date in a query string: ``YYYY-MM-DD`` only.
+IsoDate = Annotated[date, _written_as("an ISO 8601 date, e.g. 2026-12-01")]
+#: A date-time in a query string: ISO 8601 only.
+IsoDateTime = Annotated[datetime, _written_as("an ISO 8601 date-time, e.g. 2026-12-01T09:00:00Z")]
 
 
 class Strict(BaseModel):

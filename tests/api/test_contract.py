@@ -29,6 +29,8 @@ def api_data(core_seed):
         for resource in ("cis-portfolio", "cis-udf", "cis-audit", "cis-acl"):
             admin.grant("Everything", resource, "READ_WRITE")
         admin.grant("Everything", "cis-portfolio-approval", "WRITE")
+        for resource in ("cis-gmp", "cis-fx"):   # reference data, business days, FX
+            admin.grant("Everything", resource, "READ")
         admin.create_user("fuzzer", "Fuzz Tester", "fuzzer@example.com",
                           core_seed.passwords["maker1"], ["Everything"])
     return add

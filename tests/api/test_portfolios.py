@@ -111,3 +111,6 @@ def test_audit_log_needs_cis_audit_and_reads_are_audited(live_api):
         denied = auditor.get("/api/v1/audit", params={"user": "maker1", "outcome": "DENIED",
                                                       "entity_type": "api"}).json()["items"]
         assert denied[-1]["entity_id"] == "audit_query"
+        number = auditor.get("/api/v1/audit", params={"until": "0.5"})
+        assert number.status_code == 422   # not Unix time: the schema says ISO 8601
+        assert number.json()["errors"][0]["field"] == "query.until"

@@ -77,6 +77,21 @@ def test_reference_data_current_and_as_of_a_business_date(live_api):
     assert live_api.client().get("/api/v1/reference/currencies").status_code == 401
 
 
+def test_a_number_is_refused_where_an_iso_date_is_expected(live_api):
+    # pydantic alone would read 0 or 0.5 as Unix time
+    with live_api.client("viewer") as c:
+        for path, params, field in (
+                ("/api/v1/reference/currencies", {"as_of": "0"}, "query.as_of"),
+                ("/api/v1/business-days/check", {"date": "20260406", "calendars": "GB"},
+                 "query.date"),
+                ("/api/v1/fx/convert", {"amount": "1", "from": "EUR", "to": "USD",
+                                        "at": "0.5"}, "query.at")):
+            r = c.get(path, params=params)
+            assert r.status_code == 422, (path, r.text)
+            [problem] = r.json()["errors"]
+            assert problem["field"] == field and "ISO 8601" in problem["message"]
+
+
 def test_business_days_over_one_or_more_calendars(live_api):
     with live_api.client("viewer") as c:
         r = c.get("/api/v1/business-days/check", params={"date": "2026-04-06",

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from cistrade_core.api.auth import caller, core_of
 from cistrade_core.api.routes.common import decode_cursor, encode_cursor
-from cistrade_core.api.schemas import utc
+from cistrade_core.api.schemas import IsoDateTime, utc
 from cistrade_core.audit import AuditFilter, Outcome
 from cistrade_core.audit.log import AuditEvent
 
@@ -48,8 +48,8 @@ class AuditPage(BaseModel):
 def query(*, request: Request, session: caller("audit_query"), user: Text = None,
           action: Text = None, entity_type: Text = None, entity_id: Text = None,
           outcome: Outcome | None = None,
-          since: Annotated[datetime | None, Query(description="inclusive, UTC")] = None,
-          until: Annotated[datetime | None, Query(description="exclusive, UTC")] = None,
+          since: Annotated[IsoDateTime | None, Query(description="inclusive, UTC")] = None,
+          until: Annotated[IsoDateTime | None, Query(description="exclusive, UTC")] = None,
           limit: Annotated[int, Query(ge=1, le=1000)] = 100,
           cursor: Annotated[str | None, Query(max_length=200)] = None) -> AuditPage:
     position = decode_cursor(cursor, ("time", "id"))

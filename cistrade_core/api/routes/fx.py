@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from cistrade_core.api.auth import caller, core_of
 from cistrade_core.api.problems import ApiProblem, FieldProblem
-from cistrade_core.api.schemas import utc
+from cistrade_core.api.schemas import IsoDateTime, utc
 
 router = APIRouter(tags=["fx"])
 Currency = Annotated[str, Query(pattern=r"^[A-Za-z]{3}$")]
@@ -102,7 +102,7 @@ def convert(*, request: Request, session: caller("fx_convert"),
             amount: Annotated[str, Query(pattern=AMOUNT, description="a decimal string")],
             from_: Annotated[str, Query(alias="from", pattern=r"^[A-Za-z]{3}$")],
             to: Currency,
-            at: Annotated[datetime | None, Query(description="rates as of this time")] = None
+            at: Annotated[IsoDateTime | None, Query(description="rates as of this time")] = None
             ) -> ConversionOut:
     from cistrade_core.fx.convert import Converter, FxConversionError
 

@@ -13,6 +13,7 @@ from cistrade_core import refdata
 from cistrade_core.api.auth import caller, core_of
 from cistrade_core.api.problems import ApiProblem, FieldProblem
 from cistrade_core.api.routes.common import decode_cursor, encode_cursor
+from cistrade_core.api.schemas import IsoDate
 from cistrade_core.calendar import BusinessCalendar, calendar_codes, load_calendar
 
 router = APIRouter(tags=["reference data"])
@@ -27,7 +28,7 @@ class Dataset(StrEnum):
 
 FEED_OF = {Dataset.currencies: "currency", Dataset.countries: "country",
            Dataset.counterparties: "counterparty", Dataset.calendars: "calendar"}
-AsOf = Annotated[date | None, Query(description="the business date to read as of (default: "
+AsOf = Annotated[IsoDate | None, Query(description="the business date to read as of (default: "
                                                 "the latest loaded day)")]
 Calendars = Annotated[str, Query(min_length=2, max_length=200, pattern=r"^[A-Za-z0-9, ]+$",
                                  description="comma-separated calendar codes, e.g. GB,USNY")]
@@ -118,7 +119,7 @@ def _computed(fn, *args) -> date:
 @router.get("/business-days/check", operation_id="business_day_check",
             response_model=BusinessDayCheck, summary="Is a date a business day in every calendar")
 def check(*, request: Request, session: caller("business_day_check"),
-          date_: Annotated[date, Query(alias="date")], calendars: Calendars,
+          date_: Annotated[IsoDate, Query(alias="date")], calendars: Calendars,
           as_of: AsOf = None) -> BusinessDayCheck:
     codes, cal = _calendar(request, calendars, as_of)
     return BusinessDayCheck(date=date_, calendars=codes, business_day=cal.is_business_day(date_),
@@ -129,7 +130,7 @@ def check(*, request: Request, session: caller("business_day_check"),
             response_model=BusinessDayResult,
             summary="Add (or, when negative, subtract) N business days")
 def add(*, request: Request, session: caller("business_day_add"),
-        date_: Annotated[date, Query(alias="date")], calendars: Calendars,
+        date_: Annotated[IsoDate, Query(alias="date")], calendars: Calendars,
         days: Annotated[int, Query(ge=-3650, le=3650)], as_of: AsOf = None
         ) -> BusinessDayResult:
     codes, cal = _calendar(request, calendars, as_of)
@@ -140,7 +141,7 @@ def add(*, request: Request, session: caller("business_day_add"),
 @router.get("/business-days/next", operation_id="business_day_next",
             response_model=BusinessDayResult, summary="The next business day after a date")
 def next_day(*, request: Request, session: caller("business_day_next"),
-             date_: Annotated[date, Query(alias="date")], calendars: Calendars,
+             date_: Annotated[IsoDate, Query(alias="date")], calendars: Calendars,
              as_of: AsOf = None) -> BusinessDayResult:
     codes, cal = _calendar(request, calendars, as_of)
     return BusinessDayResult(date=date_, calendars=codes, result=_computed(cal.next, date_))
