@@ -36,11 +36,10 @@ def create_app(core: Core | None = None, *, root_path: str = "") -> FastAPI:
                   redoc_url=None,
                   description="Portfolios (maker-checker), audit log, reference data and FX "
                               "rates of CisTrade. Errors are RFC 9457 problem details.")
+    from cistrade_core.api.auth import ResumedSessions
     from cistrade_core.api.oidc import OidcSettings, OidcVerifier
 
     oidc = OidcSettings.from_env()
-    from cistrade_core.api.auth import ResumedSessions
-
     app.state.core = core
     app.state.oidc = OidcVerifier(oidc) if oidc else None
     app.state.resumed = ResumedSessions()

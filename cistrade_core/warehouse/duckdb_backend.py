@@ -35,12 +35,6 @@ def _is_write_conflict(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.ConstraintException) and "duplicate key" in text
 
 
-def _same_columns(table: PartitionedTable, names: list[str]) -> None:
-    if names != table.column_names:
-        raise ValueError(f"{table.title}: staged columns {names} differ from "
-                         f"{table.column_names}")
-
-
 class _DuckTransaction(SqlRowOperations):
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
@@ -157,9 +151,9 @@ class DuckDBWarehouse(Warehouse):
                 source, params = "read_parquet(?)", [str(data)]
                 names = con.execute("SELECT name FROM parquet_schema(?) WHERE num_children "
                                     "IS NULL", [str(data)]).fetchall()
-                _same_columns(table, [n for (n,) in names])
+                table.check_staged_columns([n for (n,) in names])
             else:
-                _same_columns(table, data.column_names)
+                table.check_staged_columns(data.column_names)
                 con.register("staged_partition", data)
                 source, params = "staged_partition", []
             con.begin()

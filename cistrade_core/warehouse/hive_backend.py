@@ -210,9 +210,7 @@ class HiveWarehouse(Warehouse):
             import pyarrow.parquet as pq
 
             data = pq.read_table(data)
-        if data.column_names != table.column_names:
-            raise ValueError(f"{table.title}: staged columns {data.column_names} differ from "
-                             f"{table.column_names}")
+        table.check_staged_columns(data.column_names)
         body = encode_partition_file(table, data)
         target = self.layout.data_file(table, value)
         stage = self.layout.staging_root / f"{table.name}-{value:%Y%m%d}-{uuid.uuid4().hex}"

@@ -65,6 +65,12 @@ class PartitionedTable:
     def title(self) -> str:
         return self.label or self.name
 
+    def check_staged_columns(self, names: list[str]) -> None:
+        """Refuse staged data whose columns are not this table's, in order."""
+        if names != self.column_names:
+            raise ValueError(f"{self.title}: staged columns {names} differ from "
+                             f"{self.column_names}")
+
 
 @dataclass(frozen=True)
 class Append:

@@ -27,6 +27,7 @@ from cistrade_core.warehouse.partitioned import Append, PartitionedTable
 if TYPE_CHECKING:
     import pyarrow as pa
 
+
 class WarehouseServerGone(CoreError):
     """The warehouse server (run by ``cistrade api serve``) is not there any more."""
 

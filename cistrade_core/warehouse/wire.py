@@ -53,8 +53,6 @@ def plain(value: Any) -> Any:
     """``value`` with subclasses of the allowed types (``StrEnum`` members) made plain."""
     if type(value) in _PLAIN:
         return value
-    if isinstance(value, bool):
-        return bool(value)
     if isinstance(value, str):
         return str(value)
     if isinstance(value, int):
@@ -78,10 +76,12 @@ def send(sock: socket.socket, value: Any) -> None:
 
 
 def receive(sock: socket.socket) -> Any:
-    """The next message; :class:`EOFError` when the peer closed the connection."""
+    """The next message; :class:`EOFError` when the peer closed the connection, an
+    :class:`OSError` for a message too large to read."""
     (size,) = _HEADER.unpack(_read(sock, _HEADER.size))
-    if size > MAX_BYTES:
-        raise WireError(f"warehouse message of {size} bytes refused (over {MAX_BYTES})")
+    if size > MAX_BYTES:  # its body is not read: the connection is out of step and ends
+        raise ConnectionAbortedError(f"warehouse message of {size} bytes refused "
+                                     f"(over {MAX_BYTES})")
     return loads(_read(sock, size))
 
 
