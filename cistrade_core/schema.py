@@ -96,6 +96,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "cis_api_client: the REST API's OAuth 2.0 clients", _store_tables),
     Migration(6, "gmp_load_history.released_by/released_at: who released a held feed in the "
                  "Airflow UI, and when", _release_columns),
+    Migration(7, "cis_acl_change: one row per change to users, groups, grants or sessions",
+              _store_tables),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -71,7 +71,10 @@ class AclAdmin:
 
         def guarded(tx: Transaction) -> Done:
             require(tx, self.actor, "cis-acl", needed, self.clock(), allow_system=True)
-            return body(tx)
+            done = body(tx)
+            if needed is not Access.READ:
+                store.record_change(tx, action, op.user, self.clock())
+            return done
 
         return self.runner.run(op, guarded)
 

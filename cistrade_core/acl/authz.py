@@ -7,12 +7,17 @@ disabling a user takes effect on the next request of every live session.
 
 One request reads them once: :func:`verify` returns the session with the map it
 read attached, and the checks of the operations that request runs use that map
-for :data:`VERIFIED_FOR` seconds instead of reading the tables again.
+for :data:`VERIFIED_FOR` seconds instead of reading the tables again. A long-lived
+reader (the API) keeps what it read in an :class:`AccessCache` and reads only the
+count of the ACL change log while that count stands: every change to users,
+groups, grants or sessions adds a row to it in the change's own transaction.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -21,7 +26,7 @@ from typing import Any
 from cistrade_core.acl import store
 from cistrade_core.acl.model import Access, Session, SystemActor, allows
 from cistrade_core.errors import PermissionDenied, SessionError
-from cistrade_core.warehouse import SCHEMA, Transaction
+from cistrade_core.warehouse import Transaction
 
 Actor = Session | SystemActor
 
@@ -57,25 +62,55 @@ def _check_state(session: Session, row: dict[str, Any] | None, now: datetime) ->
         raise SessionError("session expired; log in again")
 
 
-def check_session(tx: Transaction, session: Session, now: datetime) -> None:
-    """Refuse expired or ended sessions and disabled users."""
-    _check_expiry(session, now)
-    rows = tx.query(
-        f"SELECT s.revoked_at, s.expires_at, u.enabled FROM {SCHEMA}.cis_acl_session s "
-        f"JOIN {SCHEMA}.cis_acl_user u ON u.user_id = s.user_id WHERE s.session_id = ?",
-        [session.session_id],
-    )
-    _check_state(session, rows[0] if rows else None, now)
+class AccessCache:
+    """What :func:`verify` read lately for each session (at most :attr:`size` of them).
+
+    An entry stands while the ACL change log has the count it was read with: every
+    change to users, groups, grants or sessions adds a row in its own transaction
+    (:func:`store.record_change`), so the next check after it, in any process, reads
+    the tables again. One cache serves one warehouse.
+    """
+
+    size = 4096
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_session: OrderedDict[str, store.SessionAccess] = OrderedDict()
+
+    def get(self, session_id: str, changes: int) -> store.SessionAccess | None:
+        with self._lock:
+            access = self._by_session.get(session_id)
+            if access is None or access.changes != changes:
+                return None
+            self._by_session.move_to_end(session_id)
+            return access
+
+    def put(self, session_id: str, access: store.SessionAccess) -> None:
+        if access.state is None:
+            return                                # an unknown session is read every time
+        with self._lock:
+            self._by_session[session_id] = access
+            self._by_session.move_to_end(session_id)
+            while len(self._by_session) > self.size:
+                self._by_session.popitem(last=False)
 
 
-def verify(tx: Transaction, session: Session, now: datetime) -> Session:
+def verify(tx: Transaction, session: Session, now: datetime,
+           cache: AccessCache | None = None) -> Session:
     """``session`` checked as live, with its user's current permission map (one read).
 
-    The map it carries is what :func:`require` uses for :data:`VERIFIED_FOR` seconds.
+    With ``cache``, the read is of the ACL change log's count only while nothing
+    changed since the session was last read. The map it carries is what
+    :func:`require` uses for :data:`VERIFIED_FOR` seconds.
     """
     _check_expiry(session, now)
-    state, perms = store.session_access(tx, session.session_id, session.user_id)
-    _check_state(session, state, now)
+    access = None if cache is None else cache.get(session.session_id, store.change_count(tx))
+    if access is None:
+        access = store.session_access(tx, session.session_id, session.user_id)
+        if cache is not None:
+            cache.put(session.session_id, access)
+    _check_state(session, access.state, now)
+    perms = dict(access.permissions)
     return replace(session, permissions=perms, verified=(time.monotonic(), perms))
 
 

@@ -175,8 +175,10 @@ class SessionManager:
                        entity_id=session.user_login)
 
         def body(tx: Transaction) -> Done[None]:
-            tx.update(TABLE, {"revoked_at": self.clock()},
-                      {"session_id": session.session_id, "revoked_at": None})
+            now = self.clock()
+            if tx.update(TABLE, {"revoked_at": now},
+                         {"session_id": session.session_id, "revoked_at": None}):
+                store.record_change(tx, "LOGOUT", session.user_login, now)
             return Done()
 
         self.runner.run(op, body)

@@ -1,13 +1,16 @@
-"""Reading the ACL tables (on a transaction or the warehouse)."""
+"""Reading the ACL tables (on a transaction or the warehouse) and noting their changes."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from cistrade_core.acl.model import Access, allows
 from cistrade_core.acl.permissions import effective_groups, permission_map
-from cistrade_core.warehouse import SCHEMA
+from cistrade_core.ids import sortable_id
+from cistrade_core.warehouse import SCHEMA, Transaction
 
 
 class Queryable(Protocol):
@@ -68,14 +71,43 @@ def user_permission_map(q: Queryable, user_id: int) -> tuple[dict[str, str], dic
     return perms, (groups[0] if groups else None)
 
 
-def session_access(q: Queryable, session_id: str,
-                   user_id: int) -> tuple[dict[str, Any] | None, dict[str, str]]:
+#: The ACL change log: one row per change to users, groups, grants or sessions.
+CHANGES = f"{SCHEMA}.cis_acl_change"
+
+
+@dataclass(frozen=True)
+class SessionAccess:
+    """What one read of the tables says of a session: see :func:`session_access`."""
+
+    state: dict[str, Any] | None           # revoked_at, expires_at, enabled (None: unknown)
+    permissions: dict[str, str]
+    changes: int                           # rows of the ACL change log in the same read
+
+
+def record_change(tx: Transaction, action: str, by: str, at: datetime) -> None:
+    """Note a change to users, groups, grants or sessions in its own transaction.
+
+    Readers that keep what they read of a session (``authz.AccessCache``) read it
+    again once the count of these rows moves; a change made without a row is not
+    seen by them until they restart.
+    """
+    tx.insert(CHANGES, [{"change_id": sortable_id(), "changed_at": at, "changed_by": by,
+                         "action": action}])
+
+
+def change_count(q: Queryable) -> int:
+    """Rows of the ACL change log (it only grows)."""
+    return int(q.query(f"SELECT count(*) AS n FROM {CHANGES}")[0]["n"])
+
+
+def session_access(q: Queryable, session_id: str, user_id: int) -> SessionAccess:
     """A session's state and its user's permission map, in one read.
 
     The state is the session row's ``revoked_at`` and ``expires_at`` with the user's
     ``enabled`` (``None`` for an unknown session or user); the map is built from the
     user's groups, the group tree and the grants as :func:`user_permission_map` builds
-    it. Each part is a filtered scan of one table (a join costs more on DuckDB).
+    it; ``changes`` counts the ACL change log as the same statement saw it. Each part
+    is a filtered scan of one table (a join costs more on DuckDB).
     """
     rows = q.query(
         "SELECT 'session' AS kind, revoked_at, expires_at, CAST(NULL AS BOOLEAN) AS enabled, "
@@ -89,10 +121,13 @@ def session_access(q: Queryable, session_id: str,
         "UNION ALL SELECT 'group', NULL, NULL, NULL, group_id, parent_group_id, NULL, NULL "
         f"FROM {SCHEMA}.cis_acl_group "
         "UNION ALL SELECT 'grant', NULL, NULL, NULL, group_id, NULL, resource, access_level "
-        f"FROM {SCHEMA}.cis_acl_permission",
+        f"FROM {SCHEMA}.cis_acl_permission "
+        "UNION ALL SELECT 'changes', NULL, NULL, NULL, count(*), NULL, NULL, NULL "
+        f"FROM {CHANGES}",
         [session_id, user_id, user_id],
     )
     session = user = None
+    changes = 0
     direct: list[int] = []
     parents: dict[int, int | None] = {}
     by_group: dict[int, dict[str, str]] = {}
@@ -106,6 +141,8 @@ def session_access(q: Queryable, session_id: str,
             direct.append(r["group_id"])
         elif kind == "group":
             parents[r["group_id"]] = r["parent_id"]
+        elif kind == "changes":
+            changes = int(r["group_id"])
         else:
             by_group.setdefault(r["group_id"], {})[r["resource"]] = r["access_level"]
     if session is not None and session["group_id"] != user_id:
@@ -113,7 +150,7 @@ def session_access(q: Queryable, session_id: str,
     state = None if session is None or user is None else {
         "revoked_at": session["revoked_at"], "expires_at": session["expires_at"],
         "enabled": user["enabled"]}
-    return state, permission_map(sorted(direct), parents, by_group)
+    return SessionAccess(state, permission_map(sorted(direct), parents, by_group), changes)
 
 
 def users_with_access(q: Queryable, resource: str, needed: Access) -> list[dict[str, Any]]:

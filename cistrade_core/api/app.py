@@ -36,6 +36,7 @@ def create_app(core: Core | None = None, *, root_path: str = "") -> FastAPI:
                   redoc_url=None,
                   description="Portfolios (maker-checker), audit log, reference data and FX "
                               "rates of CisTrade. Errors are RFC 9457 problem details.")
+    from cistrade_core.acl.authz import AccessCache
     from cistrade_core.api.auth import ResumedSessions
     from cistrade_core.api.oidc import OidcSettings, OidcVerifier
 
@@ -43,6 +44,7 @@ def create_app(core: Core | None = None, *, root_path: str = "") -> FastAPI:
     app.state.core = core
     app.state.oidc = OidcVerifier(oidc) if oidc else None
     app.state.resumed = ResumedSessions()
+    app.state.access = AccessCache()
     problems.install(app)
     for module in (tokens, portfolios, udf, audit, refdata, fx):
         app.include_router(module.router, prefix=PREFIX)

@@ -3,10 +3,12 @@
 A bearer token is a CisTrade session token (from ``POST /api/v1/token``): the
 session is resumed and checked on every request (expired, logged out, user
 disabled) with its user's current permission map, in one read (the library's
-``verify``), then the route's entry in :data:`ROUTE_PERMISSIONS` is checked
-against that map. A refusal is recorded in the audit log like any refused
-operation. The route gets the verified session, so the library's own check of
-the operation it runs uses the same map instead of reading it again.
+``verify``; while the ACL change log's count stands, the app's ``AccessCache``
+answers and the read is of that count only), then the route's entry in
+:data:`ROUTE_PERMISSIONS` is checked against that map. A refusal is recorded in
+the audit log like any refused operation. The route gets the verified session,
+so the library's own check of the operation it runs uses the same map instead of
+reading it again.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from cistrade_core.acl.authz import check_access, check_session, verify
+from cistrade_core.acl.authz import check_access, verify
 from cistrade_core.acl.model import Session
 from cistrade_core.acl.sessions import session_id_of
 from cistrade_core.api.permissions import ROUTE_PERMISSIONS
@@ -52,9 +54,8 @@ class ResumedSessions:
 
     What a session row stores at login never changes (only ``revoked_at`` is set
     later), so a resumed session is kept instead of being read again. Its state is
-    still read on every request (:func:`~cistrade_core.acl.authz.verify` or
-    ``check_session``): a logged-out, revoked, expired or unknown session is
-    refused as before.
+    still checked on every request (:func:`~cistrade_core.acl.authz.verify`): a
+    logged-out, revoked, expired or unknown session is refused as before.
     """
 
     size = 4096
@@ -113,11 +114,11 @@ def requires(route: str) -> Callable[..., Session]:
         core = core_of(request)
         with core.warehouse.keep_open():   # the two reads below share one open of the file
             session = authenticate(request, credentials.credentials)
+            cache = request.app.state.access
             if needs.resource is None:
-                check_session(core.warehouse, session, core.clock())
-                return session
+                return verify(core.warehouse, session, core.clock(), cache)
             try:
-                session = verify(core.warehouse, session, core.clock())
+                session = verify(core.warehouse, session, core.clock(), cache)
                 check_access(session.user_login, session.permissions, needs.resource,
                              needs.access)
             except CoreError as exc:

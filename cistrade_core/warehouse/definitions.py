@@ -344,6 +344,20 @@ TABLES: tuple[TableSpec, ...] = (
         "account's hash",
     ),
     TableSpec(
+        "cis_acl_change",
+        "core_tables.sql",
+        (
+            Col("change_id", "STRING", nullable=False),
+            Col("changed_at", "TIMESTAMP", nullable=False),
+            Col("changed_by", "STRING", nullable=False),
+            Col("action", "STRING", nullable=False, comment="USER_DISABLE, PERMISSION_REVOKE, ..."),
+        ),
+        key=("change_id",),
+        comment="One row per change to users, groups, grants or sessions, in the change's "
+        "transaction: the API re-reads a session's access when the count moves",
+        append_only=True,
+    ),
+    TableSpec(
         "cis_mail_outbox",
         "core_tables.sql",
         (

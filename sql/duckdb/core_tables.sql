@@ -169,6 +169,15 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_api_client (
     PRIMARY KEY (client_id)
 );
 
+-- One row per change to users, groups, grants or sessions, in the change's transaction: the API re-reads a session's access when the count moves
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_change (
+    change_id  VARCHAR   NOT NULL,
+    changed_at TIMESTAMP NOT NULL,
+    changed_by VARCHAR   NOT NULL,
+    action     VARCHAR   NOT NULL,  -- USER_DISABLE, PERMISSION_REVOKE, ...
+    PRIMARY KEY (change_id)
+);
+
 -- Mail outbox: every outgoing mail (alerts, workflow mail, reports), sent from here
 CREATE TABLE IF NOT EXISTS gmp_cis.cis_mail_outbox (
     mail_id           VARCHAR   NOT NULL,

@@ -258,6 +258,17 @@ CREATE TABLE IF NOT EXISTS gmp_cis.cis_api_client (
 PARTITION BY HASH (client_id) PARTITIONS 2
 STORED AS KUDU;
 
+-- One row per change to users, groups, grants or sessions, in the change's transaction: the API re-reads a session's access when the count moves
+CREATE TABLE IF NOT EXISTS gmp_cis.cis_acl_change (
+    change_id  STRING    NOT NULL,
+    changed_at TIMESTAMP NOT NULL,
+    changed_by STRING    NOT NULL,
+    action     STRING    NOT NULL COMMENT 'USER_DISABLE, PERMISSION_REVOKE, ...',
+    PRIMARY KEY (change_id)
+)
+PARTITION BY HASH (change_id) PARTITIONS 2
+STORED AS KUDU;
+
 -- Mail outbox: every outgoing mail (alerts, workflow mail, reports), sent from here
 CREATE TABLE IF NOT EXISTS gmp_cis.cis_mail_outbox (
     mail_id           STRING    NOT NULL,

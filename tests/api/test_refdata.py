@@ -193,3 +193,32 @@ def test_reference_data_and_fx_need_their_acl_permissions_checked_at_each_reques
             admin.grant("Staff", "cis-gmp", "READ")
         assert viewer.get("/api/v1/reference/currencies").status_code == 200
         assert viewer.get("/api/v1/whoami").json()["permissions"]["cis-gmp"] == "READ"
+
+
+def test_a_grant_edited_by_hand_bites_once_a_change_row_is_added(live_api):
+    """The README's procedure for editing the ACL tables directly: the API's workers
+    keep a session's access while the ACL change log's count stands."""
+    from cistrade_core.acl import store
+    from cistrade_core.clock import utcnow
+    from cistrade_core.warehouse.duckdb_backend import DuckDBWarehouse
+
+    wh = DuckDBWarehouse(live_api.home / "warehouse.duckdb")
+    grant = {"group_id": wh.query("SELECT group_id FROM gmp_cis.cis_acl_group "
+                                  "WHERE group_name = 'Staff'")[0]["group_id"],
+             "resource": "cis-fx"}
+    with live_api.client("viewer") as viewer:
+        assert viewer.get("/api/v1/fx/rates").status_code == 200
+        with wh.transaction() as tx:
+            saved = tx.query("SELECT * FROM gmp_cis.cis_acl_permission WHERE group_id = ? "
+                             "AND resource = ?", [grant["group_id"], grant["resource"]])
+            tx.delete("gmp_cis.cis_acl_permission", grant)
+            store.record_change(tx, "PERMISSION_REVOKE", "dba", utcnow())
+        try:
+            r = viewer.get("/api/v1/fx/rates")
+            assert r.status_code == 403 and "needs READ on cis-fx" in r.json()["detail"]
+        finally:
+            with wh.transaction() as tx:
+                tx.insert("gmp_cis.cis_acl_permission", saved)
+                store.record_change(tx, "PERMISSION_GRANT", "dba", utcnow())
+        assert viewer.get("/api/v1/fx/rates").status_code == 200
+    wh.close()

@@ -14,6 +14,7 @@ from tests.api.conftest import CISTRADE, start_api, stop
 from tests.api.test_portfolios import test_maker_checker_walk_with_etags  # noqa: F401
 from tests.api.test_refdata import (  # noqa: F401
     api_data,
+    test_a_grant_edited_by_hand_bites_once_a_change_row_is_added,
     test_reference_data_and_fx_need_their_acl_permissions_checked_at_each_request,
 )
 
