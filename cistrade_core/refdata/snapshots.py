@@ -45,6 +45,9 @@ FEEDS: dict[str, ReferenceFeed] = {
 }
 
 
+#: The refusal of a holiday or business-day question that names no calendar.
+NO_CALENDAR = "name at least one calendar, e.g. GB or USNY"
+
 def loaded_dates(q: Queryable, feed: ReferenceFeed, limit: int = 1000) -> list[date]:
     """The business dates loaded for ``feed``, newest first."""
     rows = q.query(f"SELECT DISTINCT business_date FROM {feed.table} "
@@ -100,7 +103,7 @@ def holidays(q: Queryable, calendars: Sequence[str], as_of: date | None = None
     feed = FEEDS["calendar"]
     codes = sorted({c.strip().upper() for c in calendars if c.strip()})
     if not codes:
-        raise ValidationError("name at least one calendar, e.g. GB or USNY")
+        raise ValidationError(NO_CALENDAR)
     day = snapshot_date(q, feed, as_of)
     marks = ", ".join("?" for _ in codes)
     found = q.query(f"SELECT calendar_code, holiday_date, holiday_name FROM {feed.table} "

@@ -102,7 +102,7 @@ def _calendar(request: Request, calendars: str, as_of: date | None
               ) -> tuple[list[str], BusinessCalendar]:
     codes = calendar_codes(calendars)
     if not codes:
-        raise ApiProblem(422, "name at least one calendar, e.g. GB or USNY", errors=[
+        raise ApiProblem(422, refdata.NO_CALENDAR, errors=[
             FieldProblem(field="query.calendars", message="one or more calendar codes")])
     return codes, load_calendar(core_of(request).warehouse, codes, as_of)
 
