@@ -33,6 +33,47 @@ MAX_HEADER_BYTES = 64 * 1024
 MAX_LINE_CHARS = 1024 * 1024
 
 
+@dataclass(frozen=True)
+class LineNumbers:
+    """The physical line number of each of ``rows`` table rows, without an array of them.
+
+    The data lines start at line 2; the table holds them all but the ``skipped`` ones
+    (sorted line numbers: a wrong field count, a blank line). Indexed like an array:
+    ``numbers[rows]`` for an index array, ``numbers[i]`` for one row.
+    """
+
+    rows: int
+    skipped: np.ndarray
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def __getitem__(self, index):
+        idx = np.asarray(index, dtype=np.int64)
+        idx = np.where(idx < 0, idx + self.rows, idx)
+        before = self.skipped - 2 - np.arange(len(self.skipped))   # kept rows before each skip
+        lines = idx + 2 + np.searchsorted(before, idx, side="right")
+        return int(lines) if lines.ndim == 0 else lines
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        lines = self[np.arange(self.rows)]
+        return lines if dtype is None else lines.astype(dtype)
+
+    def __iter__(self):
+        return iter(np.asarray(self).tolist())
+
+    def __contains__(self, line: object) -> bool:
+        if not isinstance(line, (int, np.integer)):
+            return False
+        last = self.rows + len(self.skipped) + 1
+        return 2 <= line <= last and not np.isin(line, self.skipped)
+
+    def without(self, rows: np.ndarray) -> LineNumbers:
+        """The numbers once the table rows ``rows`` are dropped too."""
+        skipped = np.union1d(self.skipped, self[rows]).astype(np.int64)
+        return LineNumbers(self.rows - len(rows), skipped)
+
+
 @dataclass
 class ParsedFile:
     """The rows that have the right shape, and where they came from."""
@@ -41,7 +82,7 @@ class ParsedFile:
     path: Path
     table: pa.Table | None  # text columns, nulls for empty fields
     data_lines: int  # lines after the header, good or bad
-    line_numbers: np.ndarray  # physical line number of each row of ``table``
+    line_numbers: np.ndarray | LineNumbers  # physical line number of each row of ``table``
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -197,7 +238,7 @@ def _read_header(path: Path) -> str | None:
 
 def read_data_file(feed: Feed, path: Path) -> ParsedFile:
     """Parse ``path`` as a data file of ``feed``; format problems are collected, not raised."""
-    empty = ParsedFile(feed, path, None, 0, np.empty(0, dtype=np.int64))
+    empty = ParsedFile(feed, path, None, 0, LineNumbers(0, np.empty(0, dtype=np.int64)))
     if path.stat().st_size == 0:
         return empty  # no header, no data: an empty file
     unbounded = _header_unbounded(path)
@@ -240,11 +281,8 @@ def read_data_file(feed: Feed, path: Path) -> ParsedFile:
         for number, actual, text in bad_rows
     ]
     total = table.num_rows + len(bad_rows)
-    width = np.int32 if total + 2 <= np.iinfo(np.int32).max else np.int64
-    bad_lines = np.array(sorted(n for n, _, _ in bad_rows), dtype=width)
-    all_lines = np.arange(2, total + 2, dtype=width)
-    line_numbers = np.setdiff1d(all_lines, bad_lines, assume_unique=True) if len(bad_lines) \
-        else all_lines
+    line_numbers = LineNumbers(table.num_rows,
+                               np.array(sorted(n for n, _, _ in bad_rows), dtype=np.int64))
 
     # A blank line parses as a row of nulls with the right width: it is a format error.
     if table.num_rows:
@@ -260,7 +298,7 @@ def read_data_file(feed: Feed, path: Path) -> ParsedFile:
                 for i in blank_idx
             )
             table = table.filter(keep)
-            line_numbers = np.delete(line_numbers, blank_idx)
+            line_numbers = line_numbers.without(blank_idx)
     if not _ends_in_newline(path):
         problems.append(Problem(CheckKind.FORMAT, path.name,
                                 "the last line does not end in \\n or \\r\\n as expected (file "

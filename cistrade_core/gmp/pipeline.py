@@ -24,10 +24,14 @@ import re
 import shutil
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from concurrent import futures
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cistrade_core.clock import Clock, utcnow
@@ -61,6 +65,15 @@ STALE_STAGE_AGE = timedelta(days=2)
 
 class FeedNotReady(CoreError, RuntimeError):
     """The load step found no checked data for the feed and day."""
+
+
+class _Staging:
+    """What the checks decided about a staged file being written."""
+
+    kept = False
+
+    def keep(self) -> None:
+        self.kept = True
 
 
 def new_run_id() -> str:
@@ -171,7 +184,10 @@ class GmpLoad:
             return waiting
         with self.day_lock(day).held():
             self._prune_stale_stages(day)
-            return self._validate(feed, day, accept_row_count_change)
+            try:
+                return self._validate(feed, day, accept_row_count_change)
+            finally:   # the feed's Arrow data is gone: hand its memory back before the load
+                pa.default_memory_pool().release_unused()
 
     def _validate(self, feed: Feed, day: date, accept_row_count_change: bool) -> FeedOutcome:
         ctl_path, data_path = self.control_path(feed, day), self.data_path(feed, day)
@@ -214,17 +230,20 @@ class GmpLoad:
         if problems:
             return self._reject(feed, day, problems, control, parsed, total_extra)
 
-        references, missing = self._references(feed, day, parsed)
-        if missing:
-            return self._reject(feed, day, missing, control, parsed)
-        found, total = checks.check_quality(parsed, references)
-        if found:
-            return self._reject(feed, day, found, control, parsed, total - len(found))
+        # The staged file is written on the other core while the data quality is checked;
+        # it replaces the staged file only if every check passes.
+        with self._staging(feed, day, parsed) as staged:
+            references, missing = self._references(feed, day, parsed)
+            if missing:
+                return self._reject(feed, day, missing, control, parsed)
+            found, total = checks.check_quality(parsed, references)
+            if found:
+                return self._reject(feed, day, found, control, parsed, total - len(found))
+            staged.keep()
 
         rows = parsed.table.num_rows
         previous = self.store.last_loaded(feed.name, day - timedelta(days=1))
         previous_rows = previous.row_count if previous else None
-        self._stage(feed, day, parsed)
         change = checks.check_row_count_change(parsed, rows, previous_rows)
         if change and not accept_row_count_change:
             return self._hold(feed, day, change, control, rows, previous_rows)
@@ -262,12 +281,27 @@ class GmpLoad:
             values[key] = reference_values(table.column(0))
         return values, missing
 
-    def _stage(self, feed: Feed, day: date, parsed: ParsedFile) -> None:
+    @contextmanager
+    def _staging(self, feed: Feed, day: date, parsed: ParsedFile) -> Iterator[_Staging]:
+        """Write ``parsed`` as the feed's staged Parquet file in a thread; the file takes
+        the staged file's place at the end of the block only if :meth:`_Staging.keep`
+        was called in it."""
         target = self.stage_dir(day) / f"{feed.name}.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".parquet.tmp")
-        pq.write_table(canonical_timestamps(feed, parsed.table), tmp, compression="zstd")
-        tmp.replace(target)
+        tmp = target.with_suffix(f".parquet.{uuid.uuid4().hex[:8]}.tmp")
+        staging = _Staging()
+        table = canonical_timestamps(feed, parsed.table)
+        with ThreadPoolExecutor(1, thread_name_prefix=f"stage-{feed.name}") as pool:
+            written = pool.submit(pq.write_table, table, tmp, compression="zstd")
+            try:
+                yield staging
+                written.result()
+                if staging.kept:
+                    tmp.replace(target)
+            finally:
+                written.cancel()
+                futures.wait([written])
+                tmp.unlink(missing_ok=True)
 
     def _unstage(self, feed: Feed, day: date) -> None:
         (self.stage_dir(day) / f"{feed.name}.parquet").unlink(missing_ok=True)

@@ -199,3 +199,26 @@ def test_lines_of_a_late_block_keep_their_numbers(tmp_path):
     assert total == 1
     assert [(p.line, p.column, p.message, p.value) for p in problems] == [
         (late + 6, "holiday_date", "must be a real date YYYY-MM-DD", "2026-02-30")]
+
+
+def test_line_numbers_without_an_array_match_the_array_they_stand_for():
+    import numpy as np
+
+    from cistrade_core.gmp.parse import LineNumbers
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        lines = int(rng.integers(0, 60))
+        all_lines = np.arange(2, lines + 2)
+        skipped = np.sort(rng.choice(all_lines, size=int(rng.integers(0, lines + 1)),
+                                     replace=False)) if lines else np.empty(0, np.int64)
+        kept = np.setdiff1d(all_lines, skipped)
+        numbers = LineNumbers(len(kept), skipped.astype(np.int64))
+        assert list(numbers) == kept.tolist() and len(numbers) == len(kept)
+        if len(kept):
+            rows = rng.integers(0, len(kept), size=5)
+            assert numbers[rows].tolist() == kept[rows].tolist()
+            assert numbers[-1] == kept[-1] and numbers[0] == kept[0]
+            drop = np.unique(rng.integers(0, len(kept), size=3))
+            assert list(numbers.without(drop)) == np.delete(kept, drop).tolist()
+        assert all((n in numbers) is (n in kept) for n in range(0, lines + 4))

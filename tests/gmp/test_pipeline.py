@@ -180,6 +180,8 @@ def test_a_rejected_redelivery_keeps_the_good_load_of_the_same_day(gmp, drop, wa
     assert snapshot(warehouse, "currency") == good
     with pytest.raises(Exception, match="has not passed its checks"):
         gmp.load("currency", DAY)  # nothing stale is left staged
+    # the staged file written while the checks ran is gone with its temporary name
+    assert not list(gmp.stage_dir(DAY).glob("currency.parquet*"))
 
 
 def test_an_smtp_outage_never_hides_the_load_result(settings, warehouse, clock, drop):
