@@ -10,7 +10,10 @@ several columns counts empty values as equal, and a check across columns reports
 the column it is about (its ``statistics["column"]``).
 
 Every check of a schema must have an evaluator here (:data:`EVALUATORS`, by
-the check's name); one without is refused, never skipped.
+the check's name); one without is refused, never skipped. A dictionary-encoded
+column (:func:`cistrade_core.gmp.parse.read_data_file` reads repeating columns
+so) has each check evaluated once per distinct value, and the outcome spread to
+its rows.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from cistrade_core.errors import CoreError
 from cistrade_core.feeds import ColumnType
 from cistrade_core.feeds.spec import TYPE_PATTERNS
 from cistrade_core.gmp.lei import lei_valid
+from cistrade_core.gmp.text import plain_text
 
 _DATE_FORMAT = "%Y-%m-%d"
 _SECOND_FORMAT = "%Y-%m-%dT%H:%M:%S"
@@ -162,24 +166,38 @@ EVALUATORS: dict[str, Callable[[Values, dict], Values]] = {
 }
 
 
+def _unified(values: Values) -> Values:
+    """A dictionary-encoded column with one dictionary for all its chunks."""
+    if isinstance(values, pa.ChunkedArray) and values.num_chunks > 1:
+        first = values.chunks[0].dictionary
+        if not all(c.dictionary.equals(first) for c in values.chunks[1:]):
+            return values.unify_dictionaries()
+    return values
+
+
+def _dictionary(values: Values) -> tuple[pa.Array, list[pa.Array]]:
+    """The one dictionary of a unified dictionary-encoded column, and its chunks' indices."""
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    if not chunks:
+        return pa.array([], values.type.value_type), []
+    return chunks[0].dictionary, [c.indices for c in chunks]
+
+
 def _codes(values: Values) -> tuple[np.ndarray, int]:
     """Each value's number among the distinct values (nulls: one more number; int32), and
     how many numbers there are. Built chunk by chunk into one array."""
-    encoded = pc.dictionary_encode(values)
-    if isinstance(encoded, pa.ChunkedArray):
-        # Arrow encodes the chunks with one table of values, so each chunk's dictionary
-        # is the whole of it once all have the same length; else unify them.
-        if len({len(c.dictionary) for c in encoded.chunks}) > 1:
-            encoded = encoded.unify_dictionaries()
-        chunks = list(encoded.chunks)
-    else:
-        chunks = [encoded]
-    del encoded
-    size = len(chunks[0].dictionary) if chunks else 0
-    codes = np.empty(len(values), dtype=np.int32)
+    if not pa.types.is_dictionary(values.type):
+        # Arrow encodes the chunks with one table of values, so each chunk's dictionary is
+        # the whole of it once all have the same length; else they are unified.
+        values = pc.dictionary_encode(values)
+    rows = len(values)
+    dictionary, chunks = _dictionary(_unified(values))
+    size = len(dictionary)
+    del values, dictionary
+    codes = np.empty(rows, dtype=np.int32)
     at = 0
     while chunks:  # each chunk's numbers are let go once copied
-        indices = chunks.pop(0).indices
+        indices = chunks.pop(0)
         codes[at:at + len(indices)] = pc.fill_null(indices, size).to_numpy(zero_copy_only=False)
         at += len(indices)
     return codes, size + 1
@@ -227,16 +245,34 @@ def _repeated(key: np.ndarray, span: int) -> np.ndarray:
 
 
 def _valid(values: Values) -> np.ndarray:
+    if not values.null_count:
+        return np.ones(len(values), dtype=bool)
     return _mask(pc.is_valid(values))
 
 
 _SET_LOOKUPS = {EVALUATORS["isin"], EVALUATORS["reference"]}
 
 
+def _by_value(evaluate: Callable[[Values, dict], Values], values: Values,
+              stats: dict) -> np.ndarray:
+    """A column check of each row of a dictionary-encoded column: evaluated on the
+    distinct values, then looked up by each row's index (a null row stays null)."""
+    dictionary, chunks = _dictionary(_unified(values))
+    passes = _mask(evaluate(dictionary, stats))
+    if not chunks:
+        return np.zeros(0, dtype=bool)
+    if passes.all():        # every distinct value passes: so does every row but a null one
+        return _valid(values)
+    outcome = pa.array(passes)
+    return np.concatenate([_mask(outcome.take(indices)) for indices in chunks])
+
+
 def _chunk_by_chunk(evaluate: Callable[[Values, dict], Values], values: Values,
                     stats: dict) -> np.ndarray:
     """A column check of each row, evaluated one chunk of the column at a time (what it
     builds on the way is then the size of one chunk, not of the column)."""
+    if pa.types.is_dictionary(values.type):
+        return _by_value(evaluate, values, stats)
     if (not isinstance(values, pa.ChunkedArray) or values.num_chunks < 2
             or evaluate in _SET_LOOKUPS):  # a set is hashed once per call: once for all rows
         return _mask(evaluate(values, stats))
@@ -264,7 +300,7 @@ def failures(schema, table: pa.Table) -> Iterator[Failures]:
                                    f"{check.name!r}")
         name, other = check.statistics["column"], check.statistics["other"]
         values = table.column(name)
-        same = _mask(pc.equal(values, table.column(other)))
+        same = _mask(pc.equal(plain_text(values), plain_text(table.column(other))))
         yield Failures(name, check.error, np.flatnonzero(same), values)
     for name, column in schema.columns.items():
         values = table.column(name)
@@ -287,4 +323,6 @@ def failures(schema, table: pa.Table) -> Iterator[Failures]:
 def reference_values(values: Values) -> pa.Array:
     """The distinct non-empty values of a column, as a reference check's allowed values."""
     distinct = pc.unique(pc.drop_null(values))
-    return distinct.combine_chunks() if isinstance(distinct, pa.ChunkedArray) else distinct
+    if isinstance(distinct, pa.ChunkedArray):
+        distinct = distinct.combine_chunks()
+    return plain_text(distinct)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -36,7 +37,7 @@ class LoadAlreadyRunning(CoreError, RuntimeError):
 
 
 class DayLock:
-    """The lock of one business day, re-entrant within one run."""
+    """The lock of one business day, re-entrant within one run (from any of its threads)."""
 
     def __init__(self, folder: Path, day: date, run_id: str, wait: float = 0.0) -> None:
         from filelock import FileLock
@@ -48,6 +49,8 @@ class DayLock:
         self.path = folder / f"{day:%Y%m%d}.lock"
         self.holder_path = folder / f"{day:%Y%m%d}.holder"
         self._lock = FileLock(self.path, timeout=wait, thread_local=False)
+        self._guard = threading.Lock()   # the steps of a day run in several threads
+        self._holds = 0
 
     def _holder(self) -> str:
         try:
@@ -63,23 +66,32 @@ class DayLock:
         """Hold the day for the block; raise :class:`LoadAlreadyRunning` if another run does."""
         from filelock import Timeout
 
-        first = not self._lock.is_locked
+        with self._guard:
+            if not self._holds:
+                try:
+                    self._lock.acquire()
+                except Timeout:
+                    waited = f" after waiting {self.wait:g} s" if self.wait else ""
+                    raise LoadAlreadyRunning(
+                        f"a GMP load of {self.day} is already running: {self._holder()}; "
+                        f"not started{waited}. Run it again when that run has finished."
+                    ) from None
+                try:
+                    self.holder_path.write_text(json.dumps({
+                        "run_id": self.run_id, "pid": os.getpid(),
+                        "host": socket.gethostname(),
+                        "since": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}))
+                except BaseException:
+                    self._lock.release()
+                    raise
+            self._holds += 1
         try:
-            self._lock.acquire()
-        except Timeout:
-            waited = f" after waiting {self.wait:g} s" if self.wait else ""
-            raise LoadAlreadyRunning(
-                f"a GMP load of {self.day} is already running: {self._holder()}; "
-                f"not started{waited}. Run it again when that run has finished."
-            ) from None
-        try:
-            if first:
-                self.holder_path.write_text(json.dumps({
-                    "run_id": self.run_id, "pid": os.getpid(), "host": socket.gethostname(),
-                    "since": utcnow().strftime("%Y-%m-%dT%H:%M:%SZ")}))
             yield
         finally:
-            self._lock.release()
+            with self._guard:
+                self._holds -= 1
+                if not self._holds:
+                    self._lock.release()
 
 
 def task_wait() -> float:

@@ -153,7 +153,9 @@ class SuiteResult:
 def _frame_for_gx(feed: Feed, table):
     import pandas as pd
 
-    df = table.to_pandas()
+    from cistrade_core.gmp.text import plain_table
+
+    df = plain_table(table).to_pandas()
     for c in feed.columns:
         if c.type is ColumnType.INT:
             df[c.name] = pd.to_numeric(df[c.name], errors="coerce").astype("Int64")

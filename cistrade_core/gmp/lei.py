@@ -28,6 +28,19 @@ def lei_check_digits(base: str) -> str:
     return f"{98 - (_as_number(base + '00') % 97):02d}"
 
 
+def _character_tables() -> tuple[np.ndarray, np.ndarray]:
+    """By byte: the character's value (A=10 ... Z=35) and 10 ** its number of digits."""
+    import numpy as np
+
+    value, scale = np.zeros(256, dtype=np.int64), np.ones(256, dtype=np.int64)
+    for code in range(256):
+        char = chr(code)
+        if char.isascii() and char.isalnum():
+            value[code] = int(char, 36)
+            scale[code] = 10 if char.isdigit() else 100
+    return value, scale
+
+
 def lei_valid(values) -> np.ndarray:
     """:func:`lei_is_valid` of every value of an Arrow text array at once (nulls: False)."""
     import numpy as np
@@ -48,11 +61,12 @@ def lei_valid(values) -> np.ndarray:
     offsets = np.frombuffer(chosen.buffers()[1], dtype=np.int32)
     start = offsets[chosen.offset]
     chars = np.frombuffer(chosen.buffers()[2], dtype=np.uint8)[start:start + 20 * n]
-    digits = chars.reshape(n, 20).astype(np.int64)
-    digits = np.where(digits >= ord("A"), digits - ord("A") + 10, digits - ord("0"))
+    value, scale = _character_tables()
     remainder = np.zeros(n, dtype=np.int64)
-    for j in range(20):
-        d = digits[:, j]
-        remainder = (remainder * np.where(d >= 10, 100, 10) + d) % 97
+    for j, column in enumerate(chars.reshape(n, 20).T.copy()):   # one character of each
+        remainder = remainder * scale[column] + value[column]
+        if j % 8 == 7:          # below 97 * 100 ** 8 < 2 ** 63 between reductions
+            remainder %= 97
+    remainder %= 97
     result[np.flatnonzero(shaped.to_numpy(zero_copy_only=False))] = remainder == 1
     return result

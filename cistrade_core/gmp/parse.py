@@ -24,6 +24,7 @@ import pyarrow.csv as pacsv
 
 from cistrade_core.feeds import ColumnType, Feed
 from cistrade_core.gmp.problems import CheckKind, Problem
+from cistrade_core.gmp.text import REPEATING, TEXT, plain_text
 
 _CHUNK = 16 * 1024 * 1024
 _BOM = codecs.BOM_UTF8
@@ -31,6 +32,11 @@ _BOM = codecs.BOM_UTF8
 MAX_HEADER_BYTES = 64 * 1024
 #: No line of a feed is longer (the widest contract line is a few hundred characters).
 MAX_LINE_CHARS = 1024 * 1024
+#: The lines read first to tell which columns repeat their values.
+_SAMPLE_BYTES = 1024 * 1024
+#: A column whose sampled lines hold at most this share of distinct values is read
+#: dictionary-encoded: each distinct value is then held, and checked, once.
+REPEATING_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,8 @@ class ParsedFile:
 
     feed: Feed
     path: Path
-    table: pa.Table | None  # text columns, nulls for empty fields
+    table: pa.Table | None  # text columns (repeating ones dictionary-encoded), nulls for
+    #                        empty fields
     data_lines: int  # lines after the header, good or bad
     line_numbers: np.ndarray | LineNumbers  # physical line number of each row of ``table``
     problems: list[Problem] = field(default_factory=list)
@@ -116,12 +123,27 @@ def _incomplete_tail(data: bytes) -> int:
 
 @dataclass
 class _Cursor:
-    """The line being read: its number and what came before in earlier chunks."""
+    """Where the next chunk starts: its byte offset, and the line it is in so far.
 
+    Lines are counted only when a position is located (an offence is rare; counting
+    every chunk's line ends is most of a clean file's cost).
+    """
+
+    path: Path
     names: list[str]
-    line: int = 1
-    characters: int = 0
+    consumed: int = 0  # bytes of the earlier chunks
+    characters: int = 0  # characters of the current line in them
     fields: int = 0  # '|' seen on the line
+
+    @property
+    def line(self) -> int:
+        """The number of the line the earlier chunks end in."""
+        lines, left = 1, self.consumed
+        with self.path.open("rb") as fh:
+            while left > 0 and (block := fh.read(min(_CHUNK, left))):
+                lines += block.count(b"\n")
+                left -= len(block)
+        return lines
 
     def locate(self, buf: bytes, pos: int) -> tuple[int, int, str | None]:
         """(line, character, column name) of byte ``pos`` of ``buf``."""
@@ -136,9 +158,9 @@ class _Cursor:
         return line, characters + _characters(head) + 1, name
 
     def advance(self, buf: bytes) -> None:
+        self.consumed += len(buf)
         newline = buf.rfind(b"\n")
         if newline >= 0:
-            self.line += buf.count(b"\n")
             self.characters = self.fields = 0
             buf = buf[newline + 1:]
         self.characters += _characters(buf)
@@ -185,7 +207,7 @@ def _check_bytes(path: Path, names: list[str]) -> Problem | None:
 
     The first offence is located by line, character and column.
     """
-    cursor = _Cursor(names)
+    cursor = _Cursor(path, names)
     carry = b""
     with path.open("rb") as fh:
         while True:
@@ -265,10 +287,13 @@ def read_data_file(feed: Feed, path: Path) -> ParsedFile:
 
     names = feed.column_names
     try:
-        table = _read_table(path, names, on_invalid_row, threads=True)
+        types = _column_types(path, names)
+        table = _read_table(path, types, on_invalid_row, threads=True)
         if bad_rows:  # rare: read again in one thread, which knows each line's number
             bad_rows.clear()
-            table = _read_table(path, names, on_invalid_row, threads=False)
+            table = _read_table(path, types, on_invalid_row, threads=False)
+        if REPEATING in types.values():  # one dictionary per column, not one per block
+            table = table.unify_dictionaries()
     except pa.ArrowInvalid as exc:  # e.g. a line wider than a block: located by Arrow only
         empty.problems.append(Problem(CheckKind.FORMAT, path.name,
                                       f"cannot be split into lines of {len(names)} fields as "
@@ -308,26 +333,56 @@ def read_data_file(feed: Feed, path: Path) -> ParsedFile:
     return ParsedFile(feed, path, table, total, line_numbers, problems)
 
 
-def _read_table(path: Path, names: list[str], on_invalid_row, *, threads: bool) -> pa.Table:
-    """The data lines as text columns; rows of the wrong width go to ``on_invalid_row``
-    (with their line number only when read in one thread)."""
-    return pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(skip_rows=1, column_names=names, use_threads=threads,
-                                       block_size=8 << 20),
-        parse_options=pacsv.ParseOptions(delimiter="|", quote_char=False, escape_char=False,
-                                         ignore_empty_lines=False,
-                                         invalid_row_handler=on_invalid_row),
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                             strings_can_be_null=True, null_values=[""],
-                                             quoted_strings_can_be_null=False),
-    )
+def _options(types: dict[str, pa.DataType], on_invalid_row, *, threads: bool,
+             skip_rows: int = 1) -> dict:
+    names = list(types)
+    return {
+        "read_options": pacsv.ReadOptions(skip_rows=skip_rows, column_names=names,
+                                          use_threads=threads, block_size=8 << 20),
+        "parse_options": pacsv.ParseOptions(delimiter="|", quote_char=False, escape_char=False,
+                                            ignore_empty_lines=False,
+                                            invalid_row_handler=on_invalid_row),
+        "convert_options": pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
+                                                null_values=[""],
+                                                quoted_strings_can_be_null=False),
+    }
+
+
+def _column_types(path: Path, names: list[str]) -> dict[str, pa.DataType]:
+    """Text for every column; dictionary-encoded text for those whose first lines repeat
+    values (a code, a date, a status): which columns those are changes how they are held,
+    never what is read or how it is checked."""
+    with path.open("rb") as fh:
+        fh.readline(MAX_HEADER_BYTES + 1)
+        sample = fh.read(_SAMPLE_BYTES)
+    sample = sample[:sample.rfind(b"\n") + 1]
+    types = dict.fromkeys(names, TEXT)
+    try:
+        table = pacsv.read_csv(pa.py_buffer(sample),
+                               **_options(types, lambda row: "skip", threads=False,
+                                          skip_rows=0))
+    except pa.ArrowInvalid:  # the full read says what is wrong
+        return types
+    if table.num_rows < 2:
+        return types
+    for name in names:
+        if pc.count_distinct(table.column(name), mode="all").as_py() <= (
+                table.num_rows * REPEATING_SHARE):
+            types[name] = REPEATING
+    return types
+
+
+def _read_table(path: Path, types: dict[str, pa.DataType], on_invalid_row, *,
+                threads: bool) -> pa.Table:
+    """The data lines as text columns of ``types``; rows of the wrong width go to
+    ``on_invalid_row`` (with their line number only when read in one thread)."""
+    return pacsv.read_csv(path, **_options(types, on_invalid_row, threads=threads))
 
 
 def canonical_timestamps(feed: Feed, table: pa.Table) -> pa.Table:
     """``table`` with every checked timestamp written ``...Z`` (``+00:00`` is the same UTC)."""
     for i, col in enumerate(feed.columns):
         if col.type is ColumnType.TIMESTAMP:
-            text = pc.replace_substring_regex(table.column(i), r"\+00:00$", "Z")
+            text = pc.replace_substring_regex(plain_text(table.column(i)), r"\+00:00$", "Z")
             table = table.set_column(i, col.name, text)
     return table

@@ -194,6 +194,14 @@ class Warehouse(ABC):
         """
         return nullcontext()
 
+    def batch(self) -> AbstractContextManager[None]:
+        """A run of units of work close together (a no-op by default).
+
+        Engines that close an idle file between units keep it open until the batch
+        ends, while still letting other processes take their turns.
+        """
+        return nullcontext()
+
     @abstractmethod
     def run_sql_file(self, name: str) -> None:
         """Run the engine's ``sql/<engine>/<name>`` script (idempotent DDL)."""

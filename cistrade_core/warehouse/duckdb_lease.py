@@ -8,8 +8,9 @@ through the kernel instead of through retries with back-off.
 A process that holds the lock keeps the file open across units of work (the
 lease) while it has work, with every thread on its own cursor of the one open
 database. It closes the file and releases the lock as soon as it is idle
-(:attr:`Lease.idle_close`), or, when another process is waiting, at the end of
-its current units once it has held the file for :attr:`Lease.slice`. A waiting
+(:attr:`Lease.idle_close`; not during a batch, :meth:`Lease.batch`), or, when
+another process is waiting, at the end of its current units once it has held the
+file for :attr:`Lease.slice`. A waiting
 process announces itself with a shared ``flock`` on ``<file>.want``; the holder
 sees it by failing to take that file exclusively. The kernel drops both locks of
 a process that dies, so a killed holder never blocks the others.
@@ -69,6 +70,7 @@ class Lease:
         self._since = 0.0          # when the file was opened
         self._last = 0.0           # when the last unit of work ended
         self._handed = False       # the file was last released for a waiting process
+        self._batches = 0          # runs of units during which an idle file stays open
         self._lock_fd = -1
         self._want_fd = -1
         #: DuckDB settings the file is opened with (e.g. ``threads``), for this process.
@@ -130,6 +132,23 @@ class Lease:
                 if self._yielding or self._waiter_seen():
                     self._release(handed=True)
 
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """A run of units close together: the file is not closed for idleness between them.
+
+        Closing a DuckDB file checkpoints it, which after a large load takes as long as
+        the load; a batch (a GMP day) pays that once, after its last unit, instead of in
+        every pause between its steps. Another process that waits still gets its turn.
+        """
+        with self._cond:
+            self._batches += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._batches -= 1
+                self._last = time.monotonic()
+
     # -- handing the file over --------------------------------------------------------------
     def _waiter_seen(self) -> bool:
         """Whether another process waits and this one has had its slice (holding ``_cond``)."""
@@ -155,7 +174,7 @@ class Lease:
                     if self._waiter_seen():
                         self._release(handed=True)
                         return
-                    if now - self._last >= self.idle_close:
+                    if not self._batches and now - self._last >= self.idle_close:
                         self._release()
                         return
                 if self._users and not self._yielding and self._waiter_seen():

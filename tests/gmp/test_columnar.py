@@ -20,6 +20,7 @@ from cistrade_core.gmp.checks import _messages, _schema_problems
 from cistrade_core.gmp.parse import ParsedFile
 from cistrade_core.gmp.problems import CheckKind, Problem
 from cistrade_core.gmp.schemas import ROW_CHECK_COLUMNS, format_schema, quality_schema
+from cistrade_core.gmp.text import REPEATING
 
 #: Values each column may take in a generated file: valid ones, invalid ones, empty.
 POOLS = {
@@ -89,15 +90,18 @@ def _key(p: Problem):
     return (p.line, p.column or "", p.message, p.value or "")
 
 
-def table_of(feed_name: str, rows: list[dict], chunks: int = 1) -> ParsedFile:
+def table_of(feed_name: str, rows: list[dict], chunks: int = 1,
+             repeating: bool = False) -> ParsedFile:
     """``rows`` as a parsed file whose columns come in ``chunks`` pieces (as a file read
-    block by block does)."""
+    block by block does); ``repeating``: every column dictionary-encoded with one
+    dictionary, as the parser reads columns whose values repeat."""
     feed = get_feed(feed_name)
     bounds = np.linspace(0, len(rows), chunks + 1).astype(int)
+    kind = REPEATING if repeating else pa_.string()
     table = pa_.Table.from_batches([
-        pa_.record_batch({c: pa_.array([r[c] for r in rows[lo:hi]], pa_.string())
+        pa_.record_batch({c: pa_.array([r[c] for r in rows[lo:hi]], pa_.string()).cast(kind)
                           for c in feed.column_names})
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)])
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]).unify_dictionaries()
     return ParsedFile(feed, Path(feed.data_file_name(pd.Timestamp("2026-11-27").date())), table,
                       len(rows), np.arange(2, len(rows) + 2))
 
@@ -114,20 +118,23 @@ def test_the_pools_cover_every_column():
         {f.name: set(f.column_names) for f in FEEDS.values()}
 
 
+@pytest.mark.parametrize("repeating", [False, True], ids=["text", "dictionary"])
 @pytest.mark.parametrize("chunks", [1, 3])
 @pytest.mark.parametrize("feed_name", list(FEEDS))
-def test_columnar_and_pandera_find_the_same_problems(feed_name, chunks):
+def test_columnar_and_pandera_find_the_same_problems(feed_name, chunks, repeating):
+    """Also when the columns are dictionary-encoded (checked once per distinct value)."""
     @settings(max_examples=20, deadline=None, database=None)
     @given(rows=files(feed_name))
     def same(rows):
-        parsed = table_of(feed_name, rows, chunks)
+        parsed = table_of(feed_name, rows, chunks, repeating)
         references = dict(REFERENCES)
         references["counterparty.counterparty_id"] = {
             r.get("counterparty_id") for r in rows if r.get("counterparty_id")}
         for schema, kind in ((format_schema(parsed.feed), CheckKind.FORMAT),
                              (quality_schema(parsed.feed, references), CheckKind.DATA_QUALITY)):
             ours, total = _schema_problems(schema, parsed, kind)
-            theirs, their_total = pandera_problems(schema, parsed, kind)
+            theirs, their_total = pandera_problems(schema, table_of(feed_name, rows, chunks),
+                                                   kind)
             assert total == their_total
             assert sorted(ours, key=_key) == sorted(theirs, key=_key)
             assert ours == sorted(ours, key=lambda p: (p.line, p.column or ""))

@@ -109,3 +109,34 @@ def test_an_airflow_run_id_is_one_safe_folder(settings, warehouse, clock):
     assert folder.parent == settings.staging_dir / "20261127"
     assert "/" not in folder.name and not folder.name.startswith(".")
     assert "manual__2026-11-28T03_00_00_00_00-" in folder.name
+
+
+def test_the_threads_of_one_run_share_its_hold_of_the_day(tmp_path):
+    import threading
+
+    folder = tmp_path / "locks"
+    lock = DayLock(folder, DAY, "run-a")
+    other = DayLock(folder, DAY, "run-b")
+    inside, go = threading.Barrier(3, timeout=10), threading.Event()
+
+    def step():
+        with lock.held():
+            inside.wait()
+            go.wait(10)
+
+    threads = [threading.Thread(target=step) for _ in range(2)]
+    with lock.held():
+        for t in threads:
+            t.start()
+        inside.wait()                   # three holds of the day at once, one run
+        with pytest.raises(LoadAlreadyRunning, match="run-a"):
+            with other.held():
+                pass
+    with pytest.raises(LoadAlreadyRunning):   # the steps still hold it
+        with other.held():
+            pass
+    go.set()
+    for t in threads:
+        t.join(10)
+    with other.held():                  # released with the last hold
+        pass

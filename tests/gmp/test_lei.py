@@ -34,6 +34,8 @@ def test_check_digits_of_a_whole_column_agree_with_one_at_a_time():
     for i in range(600):
         base = "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(18))
         values.append(base + (lei_check_digits(base) if i % 2 else f"{rng.randint(0, 99):02d}"))
+    for base in ("Z" * 18, "9" * 18, "A" * 18, "0" * 18):   # the largest and smallest numbers
+        values += [base + lei_check_digits(base), base + "99"]
     values += [None, "", "5493001kjtiigc8y1r12", "5493001KJTIIGC8Y1RAB", "5493001KJTIIGC8Y1R"]
     column = pa.chunked_array([pa.array(values[:250]), pa.array(values[250:])])
     assert lei_valid(column).tolist() == [v is not None and lei_is_valid(v) for v in values]

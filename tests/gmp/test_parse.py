@@ -222,3 +222,38 @@ def test_line_numbers_without_an_array_match_the_array_they_stand_for():
             drop = np.unique(rng.integers(0, len(kept), size=3))
             assert list(numbers.without(drop)) == np.delete(kept, drop).tolist()
         assert all((n in numbers) is (n in kept) for n in range(0, lines + 4))
+
+
+def test_a_bad_byte_far_into_a_file_is_located_by_its_line(tmp_path, monkeypatch):
+    """Lines are counted only up to an offence, however many blocks come before it."""
+    from cistrade_core.gmp import parse
+
+    monkeypatch.setattr(parse, "_CHUNK", 4096)
+    rows = [f"C{i:05d}|Currency {i}|{i % 1000:03d}|2|Y" for i in range(3000)]
+    data = "\n".join([HEADER, *rows]).encode() + b"\nXOF|Fr\xe9nc|952|0|Y\n"
+    [problem] = read_data_file(CURRENCY, write(tmp_path, data)).problems
+    assert (problem.line, problem.column, problem.message) == (
+        3002, "currency_name", "invalid UTF-8 byte 0xe9 at character 7 (expected UTF-8 text)")
+
+
+def test_columns_that_repeat_their_values_are_held_once_per_value(tmp_path):
+    """A code or date column is read dictionary-encoded, a unique one as plain text; the
+    values read are the same either way."""
+    import pyarrow as pa
+
+    from cistrade_core.gmp.text import plain_table
+
+    calendar = get_feed("calendar")
+    rows = [(f"C{i % 7}", f"2026-12-{i % 28 + 1:02d}", f"Holiday {i}") for i in range(5000)]
+    path = tmp_path / "gmp_cis_sta_dly_calendar_20261127.csv"
+    path.write_text("\n".join([calendar.header, *("|".join(r) for r in rows)]) + "\n")
+    parsed = read_data_file(calendar, path)
+    assert parsed.ok
+    types = {f.name: f.type for f in parsed.table.schema}
+    assert pa.types.is_dictionary(types["calendar_code"])
+    assert pa.types.is_dictionary(types["holiday_date"])
+    assert types["holiday_name"] == pa.string()
+    assert plain_table(parsed.table).to_pylist() == [
+        dict(zip(calendar.column_names, r, strict=True)) for r in rows]
+    assert parsed.table.column("calendar_code").chunk(0).dictionary.to_pylist() == [
+        f"C{i}" for i in range(7)]

@@ -265,3 +265,68 @@ def test_utc_written_as_plus_zero_loads_the_same_tables_as_z(gmp, drop, warehous
     assert snapshot(warehouse, "counterparty") == as_z
     staged = pq.read_table(gmp.stage_dir(DAY) / "counterparty.parquet", columns=["updated_at"])
     assert all(ts.endswith("Z") for ts in staged.column(0).to_pylist())  # what every engine reads
+
+
+def test_the_staged_file_is_plain_text_in_row_groups_a_load_reads_in_parallel(
+        gmp, drop, monkeypatch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from cistrade_core.gmp import pipeline
+
+    monkeypatch.setattr(pipeline, "STAGED_ROW_GROUP", 100)
+    files = drop(DAY)
+    gmp.run_day(DAY, feeds=["calendar"])
+    assert gmp.validate("calendar", DAY).status is FeedStatus.VALIDATED
+    staged = gmp.stage_dir(DAY) / "calendar.parquet"
+    rows = files["calendar"].read_text().count("\n") - 1
+    meta = pq.read_metadata(staged)
+    assert meta.num_rows == rows and meta.num_row_groups == -(-rows // 100)
+    table = pq.read_table(staged)
+    assert table.schema == pa.schema([(c, pa.string()) for c in get_feed("calendar").column_names])
+    lines = files["calendar"].read_text().splitlines()[1:]
+    assert ["|".join(r.values()) for r in table.to_pylist()] == lines
+
+
+def test_feeds_that_do_not_reference_each_other_run_at_once(gmp, drop, monkeypatch):
+    """The calendar and the counterparties overlap; each starts after what it references."""
+    import threading
+    import time
+
+    drop(DAY)
+    spans: dict[str, tuple[float, float]] = {}
+    run_feed = GmpLoad.run_feed
+    both = threading.Barrier(2, timeout=30)
+
+    def timed(self, name, day, **kwargs):
+        if name in ("calendar", "counterparty"):
+            both.wait()                      # fails unless the two run at the same time
+        start = time.monotonic()
+        outcome = run_feed(self, name, day, **kwargs)
+        spans[name] = (start, time.monotonic())
+        return outcome
+
+    monkeypatch.setattr(GmpLoad, "run_feed", timed)
+    outcomes = gmp.run_day(DAY)
+    assert [(o.feed, o.status) for o in outcomes] == [(f, FeedStatus.LOADED) for f in FEEDS]
+    for feed in ("calendar", "counterparty"):
+        for upstream in set(get_feed(feed).upstream_feeds) - {feed}:
+            assert spans[upstream][1] <= spans[feed][0], (upstream, feed)
+
+
+def test_a_step_that_fails_stops_the_feeds_that_reference_it(gmp, drop, monkeypatch):
+    drop(DAY)
+    started = []
+    run_feed = GmpLoad.run_feed
+
+    def failing(self, name, day, **kwargs):
+        started.append(name)
+        if name == "country":
+            raise OSError("the disk went away")
+        return run_feed(self, name, day, **kwargs)
+
+    monkeypatch.setattr(GmpLoad, "run_feed", failing)
+    with pytest.raises(OSError, match="the disk went away"):
+        gmp.run_day(DAY)
+    referencing = {f for f in FEEDS if "country" in get_feed(f).upstream_feeds}
+    assert referencing and not referencing & set(started)

@@ -147,3 +147,25 @@ def test_a_forked_child_takes_its_own_turn_and_leaves_the_parents_file_alone(wh)
     wh.execute("INSERT INTO gmp_cis.t VALUES (2)")
     assert _count(wh) == 2
     assert os.path.exists(f"{wh.path}.lock")
+
+
+def test_a_batch_keeps_the_file_open_between_its_units_and_closes_it_after(wh, monkeypatch):
+    monkeypatch.setattr(Lease, "idle_close", 0.05)
+    lease = wh.lease
+    with wh.batch():
+        assert _count(wh) == 0
+        time.sleep(0.5)                              # ten times the idle time
+        assert lease._db is not None                 # still open: no checkpoint in between
+        wh.execute("INSERT INTO gmp_cis.t VALUES (1)")
+    deadline = time.monotonic() + 10
+    while lease._db is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert lease._db is None                         # idle after the batch: closed
+
+
+def test_a_batch_still_hands_the_file_to_a_process_that_waits(wh):
+    with wh.batch():
+        assert _count(wh) == 0
+        writer = _start(INSERT, wh.path, 0, 5)
+        assert writer.wait(timeout=50) == 0
+        assert _count(wh) == 5
