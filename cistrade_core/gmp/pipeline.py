@@ -23,12 +23,13 @@ import hashlib
 import logging
 import re
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
 from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -57,10 +58,11 @@ from cistrade_core.warehouse import Warehouse, get_warehouse
 log = logging.getLogger(__name__)
 
 #: Statuses of a staged feed whose values other feeds may reference.
-#: Feeds of one :meth:`GmpLoad.run_day` checked and loaded at once (those that do not
-#: reference each other): on two cores the largest two overlap.
-DAY_WORKERS = 2
 REFERENCEABLE = (FeedStatus.VALIDATED, FeedStatus.HELD, FeedStatus.LOADED)
+#: Feeds of one :meth:`GmpLoad.run_day` in progress at once (those that do not reference
+#: each other): one is checked while another loads. Checks take turns: the parse already
+#: uses every core, and two feeds' checks at once cost more CPU and memory than in turn.
+DAY_WORKERS = 2
 
 
 #: Rows per row group of a staged Parquet file (DuckDB loads row groups in parallel).
@@ -445,10 +447,16 @@ class GmpLoad:
         with self.day_lock(day).held():
             return self.store.publish_day(get_feed(feed_name), day)
 
-    def run_feed(self, feed_name: str, day: date, *,
-                 accept_row_count_change: bool = False) -> FeedOutcome:
-        """Check, load and refresh one feed; what the DAG's branch for the feed does."""
-        outcome = self.validate(feed_name, day, accept_row_count_change=accept_row_count_change)
+    def run_feed(self, feed_name: str, day: date, *, accept_row_count_change: bool = False,
+                 checking: AbstractContextManager[object] | None = None) -> FeedOutcome:
+        """Check, load and refresh one feed; what the DAG's branch for the feed does.
+
+        ``checking`` is held while the feed is checked (:meth:`run_day`: one feed's checks
+        at a time, beside the load of another).
+        """
+        with checking or nullcontext():
+            outcome = self.validate(feed_name, day,
+                                    accept_row_count_change=accept_row_count_change)
         if outcome.status is not FeedStatus.VALIDATED:
             return outcome
         loaded = self.load(feed_name, day)
@@ -459,8 +467,9 @@ class GmpLoad:
                 accept_row_count_change: bool = False) -> list[FeedOutcome]:
         """Every feed of the day (or ``feeds``), referenced feeds first, holding the day.
 
-        Feeds that do not reference each other run at once (:data:`DAY_WORKERS`), and
-        the warehouse file stays open for the whole day (one checkpoint when it closes).
+        Feeds that do not reference each other overlap (:data:`DAY_WORKERS`): one feed is
+        checked while another loads. The warehouse file stays open for the whole day (one
+        checkpoint when it closes).
 
         References are checked against this run's checks only: a feed asked for alone
         has the feeds it references checked (not loaded) in the same run first.
@@ -474,22 +483,25 @@ class GmpLoad:
         with self.day_lock(day).held(), self.warehouse.batch(), \
                 ThreadPoolExecutor(DAY_WORKERS, thread_name_prefix=f"gmp-{day:%Y%m%d}") as pool:
             steps: dict[str, futures.Future] = {}
+            checking = threading.Lock()
             for name in order:
                 after = [steps[u] for u in sorted(_upstream(name) - {name}) if u in steps]
                 steps[name] = pool.submit(contextvars.copy_context().run, self._day_step,
                                           name, day, name in wanted, after,
-                                          accept_row_count_change)
+                                          accept_row_count_change, checking)
             return [steps[name].result() for name in order if name in wanted]
 
     def _day_step(self, name: str, day: date, wanted: bool, after: list[futures.Future],
-                  accept_row_count_change: bool) -> FeedOutcome | None:
+                  accept_row_count_change: bool, checking: threading.Lock) -> FeedOutcome | None:
         """One feed of :meth:`run_day`, once the feeds it references are through."""
         for step in after:
             step.result()      # a step that failed stops the feeds that reference it
         if wanted:
-            return self.run_feed(name, day, accept_row_count_change=accept_row_count_change)
-        if self.staged_outcome(name, day) is None:
-            self.validate(name, day, accept_row_count_change=accept_row_count_change)
+            return self.run_feed(name, day, accept_row_count_change=accept_row_count_change,
+                                 checking=checking)
+        with checking:
+            if self.staged_outcome(name, day) is None:
+                self.validate(name, day, accept_row_count_change=accept_row_count_change)
         return None
 
 
