@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING
 
@@ -28,6 +29,7 @@ def lei_check_digits(base: str) -> str:
     return f"{98 - (_as_number(base + '00') % 97):02d}"
 
 
+@functools.cache
 def _character_tables() -> tuple[np.ndarray, np.ndarray]:
     """By byte: the character's value (A=10 ... Z=35) and 10 ** its number of digits."""
     import numpy as np

@@ -29,7 +29,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -60,8 +60,7 @@ log = logging.getLogger(__name__)
 #: Statuses of a staged feed whose values other feeds may reference.
 REFERENCEABLE = (FeedStatus.VALIDATED, FeedStatus.HELD, FeedStatus.LOADED)
 #: Feeds of one :meth:`GmpLoad.run_day` in progress at once (those that do not reference
-#: each other): one is checked while another loads. Checks take turns: the parse already
-#: uses every core, and two feeds' checks at once cost more CPU and memory than in turn.
+#: each other): one is checked while another loads (checks take turns: ``_checking``).
 DAY_WORKERS = 2
 
 
@@ -112,6 +111,9 @@ class GmpLoad:
         self.run_id = run_id or new_run_id()
         self.lock_wait = lock_wait
         self._locks: dict[date, DayLock] = {}
+        # One feed's checks at a time in this process: the parse already uses every core,
+        # and two feeds' checks at once cost more CPU and memory than in turn.
+        self._checking = threading.Lock()
         self.notifier = Notifier(self.settings)
         self.store = GmpStore(self.warehouse)  # its tables come from `cistrade db upgrade`
 
@@ -191,7 +193,7 @@ class GmpLoad:
         waiting = self.check_arrival(feed_name, day)
         if waiting is not None:
             return waiting
-        with self.day_lock(day).held():
+        with self.day_lock(day).held(), self._checking:
             self._prune_stale_stages(day)
             try:
                 return self._validate(feed, day, accept_row_count_change)
@@ -447,16 +449,10 @@ class GmpLoad:
         with self.day_lock(day).held():
             return self.store.publish_day(get_feed(feed_name), day)
 
-    def run_feed(self, feed_name: str, day: date, *, accept_row_count_change: bool = False,
-                 checking: AbstractContextManager[object] | None = None) -> FeedOutcome:
-        """Check, load and refresh one feed; what the DAG's branch for the feed does.
-
-        ``checking`` is held while the feed is checked (:meth:`run_day`: one feed's checks
-        at a time, beside the load of another).
-        """
-        with checking or nullcontext():
-            outcome = self.validate(feed_name, day,
-                                    accept_row_count_change=accept_row_count_change)
+    def run_feed(self, feed_name: str, day: date, *,
+                 accept_row_count_change: bool = False) -> FeedOutcome:
+        """Check, load and refresh one feed; what the DAG's branch for the feed does."""
+        outcome = self.validate(feed_name, day, accept_row_count_change=accept_row_count_change)
         if outcome.status is not FeedStatus.VALIDATED:
             return outcome
         loaded = self.load(feed_name, day)
@@ -483,25 +479,22 @@ class GmpLoad:
         with self.day_lock(day).held(), self.warehouse.batch(), \
                 ThreadPoolExecutor(DAY_WORKERS, thread_name_prefix=f"gmp-{day:%Y%m%d}") as pool:
             steps: dict[str, futures.Future] = {}
-            checking = threading.Lock()
             for name in order:
                 after = [steps[u] for u in sorted(_upstream(name) - {name}) if u in steps]
                 steps[name] = pool.submit(contextvars.copy_context().run, self._day_step,
                                           name, day, name in wanted, after,
-                                          accept_row_count_change, checking)
+                                          accept_row_count_change)
             return [steps[name].result() for name in order if name in wanted]
 
     def _day_step(self, name: str, day: date, wanted: bool, after: list[futures.Future],
-                  accept_row_count_change: bool, checking: threading.Lock) -> FeedOutcome | None:
+                  accept_row_count_change: bool) -> FeedOutcome | None:
         """One feed of :meth:`run_day`, once the feeds it references are through."""
         for step in after:
             step.result()      # a step that failed stops the feeds that reference it
         if wanted:
-            return self.run_feed(name, day, accept_row_count_change=accept_row_count_change,
-                                 checking=checking)
-        with checking:
-            if self.staged_outcome(name, day) is None:
-                self.validate(name, day, accept_row_count_change=accept_row_count_change)
+            return self.run_feed(name, day, accept_row_count_change=accept_row_count_change)
+        if self.staged_outcome(name, day) is None:
+            self.validate(name, day, accept_row_count_change=accept_row_count_change)
         return None
 
 

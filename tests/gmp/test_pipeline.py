@@ -297,7 +297,7 @@ def test_feeds_that_do_not_reference_each_other_run_at_once(gmp, drop, monkeypat
     drop(DAY)
     spans: dict[str, tuple[float, float]] = {}
     checks: dict[str, tuple[float, float]] = {}
-    run_feed, validate = GmpLoad.run_feed, GmpLoad.validate
+    run_feed, check = GmpLoad.run_feed, GmpLoad._validate
     both = threading.Barrier(2, timeout=30)
 
     def timed(self, name, day, **kwargs):
@@ -308,14 +308,14 @@ def test_feeds_that_do_not_reference_each_other_run_at_once(gmp, drop, monkeypat
         spans[name] = (start, time.monotonic())
         return outcome
 
-    def timed_check(self, name, day, **kwargs):
+    def timed_check(self, feed, day, *args):
         start = time.monotonic()
-        outcome = validate(self, name, day, **kwargs)
-        checks[name] = (start, time.monotonic())
+        outcome = check(self, feed, day, *args)
+        checks[feed.name] = (start, time.monotonic())
         return outcome
 
     monkeypatch.setattr(GmpLoad, "run_feed", timed)
-    monkeypatch.setattr(GmpLoad, "validate", timed_check)
+    monkeypatch.setattr(GmpLoad, "_validate", timed_check)
     outcomes = gmp.run_day(DAY)
     assert [(o.feed, o.status) for o in outcomes] == [(f, FeedStatus.LOADED) for f in FEEDS]
     for feed in ("calendar", "counterparty"):
