@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import numpy as np
 import pandera.pandas as pa
+import pyarrow as pa_
 
+from cistrade_core.feeds import Feed
 from cistrade_core.gmp import columnar
 from cistrade_core.gmp.control import ControlFile
 from cistrade_core.gmp.parse import ParsedFile
 from cistrade_core.gmp.problems import CheckKind, Problem
 from cistrade_core.gmp.schedule import timestamp_window
 from cistrade_core.gmp.schemas import format_schema, quality_schema
+from cistrade_core.gmp.text import TEXT
 
 #: The largest row-count change against the last loaded day that passes.
 ROW_COUNT_TOLERANCE = 0.10
@@ -32,31 +36,77 @@ def _messages(parsed: ParsedFile) -> dict[str, str]:
     }
 
 
+@dataclass
+class _Group:
+    """The failures of one check so far: the first rows (of the file) and values, the count."""
+
+    column: str
+    check: str
+    rows: list[np.ndarray] = field(default_factory=list)
+    values: list[str | None] = field(default_factory=list)
+    count: int = 0
+
+
+class FailureTally:
+    """The failures of a schema's checks over a file, added a table of its rows at a time
+    in file order; the first :data:`MAX_LOCATED_FAILURES` of each check are kept (with
+    the values to quote), the others only counted."""
+
+    def __init__(self, kind: CheckKind) -> None:
+        self.kind = kind
+        self._groups: dict[int, _Group] = {}
+
+    @property
+    def count(self) -> int:
+        return sum(g.count for g in self._groups.values())
+
+    def add(self, failures: Iterable[columnar.Failures], first_row: int = 0) -> None:
+        """``failures`` of a table whose first row is row ``first_row`` of the file."""
+        for failed in failures:
+            if not len(failed.rows):
+                continue
+            group = self._groups.setdefault(failed.order, _Group(failed.column, failed.check))
+            group.count += len(failed.rows)
+            room = MAX_LOCATED_FAILURES - sum(len(r) for r in group.rows)
+            if room <= 0:
+                continue
+            rows = failed.rows[:room]
+            group.rows.append(rows + first_row)
+            quoted = [None] * len(rows) if failed.values is None else \
+                failed.values.take(pa_.array(rows)).to_pylist()
+            group.values += [None if v is None else str(v) for v in quoted]
+
+    def problems(self, parsed: ParsedFile) -> tuple[list[Problem], int]:
+        """The first :data:`MAX_LOCATED_FAILURES` failures by line, column and check order as
+        located problems, and how many failures there are in all."""
+        groups = sorted(self._groups.items())
+        total = sum(g.count for _, g in groups)
+        if not total:
+            return [], 0
+        rows = np.concatenate([r for _, g in groups for r in g.rows])
+        order = np.repeat(np.arange(len(groups)), [sum(len(r) for r in g.rows) for _, g in groups])
+        names = sorted({g.column for _, g in groups})
+        column_rank = np.array([names.index(g.column) for _, g in groups])[order]
+        at = np.concatenate([np.arange(len(g.values)) for _, g in groups])
+        lines = parsed.line_numbers[rows]
+        messages = _messages(parsed)
+        problems = []
+        for i in np.lexsort((order, column_rank, lines))[:MAX_LOCATED_FAILURES]:
+            group = groups[order[i]][1]
+            problems.append(Problem(self.kind, parsed.path.name,
+                                    messages.get(group.check, group.check), int(lines[i]),
+                                    group.column, group.values[at[i]]))
+        return problems, total
+
+
 def _schema_problems(schema: pa.DataFrameSchema, parsed: ParsedFile,
                      kind: CheckKind) -> tuple[list[Problem], int]:
     """Evaluate ``schema`` over the parsed table (every rule, every row: lazily); the first
     :data:`MAX_LOCATED_FAILURES` failures by line and column become located problems.
     Returns them and how many failures there are in all."""
-    groups = [f for f in columnar.failures(schema, parsed.table) if len(f.rows)]
-    total = sum(len(f.rows) for f in groups)
-    if not total:
-        return [], 0
-    rows = np.concatenate([f.rows for f in groups])
-    group = np.repeat(np.arange(len(groups)), [len(f.rows) for f in groups])
-    names = sorted({f.column for f in groups})
-    column_rank = np.array([names.index(f.column) for f in groups])[group]
-    lines = parsed.line_numbers[rows]
-    # By line, then column name, then the order the checks were found in.
-    first = np.lexsort((group, column_rank, lines))[:MAX_LOCATED_FAILURES]
-    messages = _messages(parsed)
-    problems = []
-    for i in first:
-        failed = groups[group[i]]
-        value = None if failed.values is None else failed.values[int(rows[i])].as_py()
-        problems.append(Problem(kind, parsed.path.name, messages.get(failed.check, failed.check),
-                                int(lines[i]), failed.column,
-                                None if value is None else str(value)))
-    return problems, total
+    tally = FailureTally(kind)
+    tally.add(columnar.failures(schema, parsed.table))
+    return tally.problems(parsed)
 
 
 def check_types(parsed: ParsedFile) -> tuple[list[Problem], int]:
@@ -70,6 +120,74 @@ def check_quality(parsed: ParsedFile,
     same day's feeds."""
     return _schema_problems(quality_schema(parsed.feed, references), parsed,
                             CheckKind.DATA_QUALITY)
+
+
+class FileChecks:
+    """:func:`check_types` and :func:`check_quality` of a file, given its tables in file
+    order (:class:`~cistrade_core.gmp.parse.DataFileScan`): what each row passes on its
+    own is checked table by table; only the columns that uniqueness and references within
+    the file look at are kept, and checked once the file is read.
+
+    ``references``: the values of the other feeds' columns this feed references (None:
+    some are missing, so the quality is not checked).
+    """
+
+    def __init__(self, feed: Feed, references: Mapping[str, Collection[str]] | None) -> None:
+        self.feed = feed
+        self.references = references
+        self.types = FailureTally(CheckKind.FORMAT)
+        self.quality = FailureTally(CheckKind.DATA_QUALITY)
+        self._types = format_schema(feed)
+        self._rules = None if references is None else quality_schema(
+            feed, {**references, **dict.fromkeys(self._within(), pa_.array([], pa_.string()))})
+        self._kept: dict[str, columnar.KeptColumn] = {}
+        if self._rules is not None:
+            self._kept_names = set(columnar.whole_file_columns(self._rules))
+            self._kept_names.update(ref.column for ref in feed.references.values()
+                                    if ref.feed == feed.name)
+        self.rows = 0
+
+    def _within(self) -> list[str]:
+        """Keys of the references to a column of the feed itself."""
+        return [f"{r.feed}.{r.column}" for r in self.feed.references.values()
+                if r.feed == self.feed.name]
+
+    @property
+    def failed(self) -> bool:
+        """Whether a value of the wrong type was found."""
+        return bool(self.types.count)
+
+    def add(self, table: pa_.Table, *, rules: bool = True) -> None:
+        """The next rows of the file; ``rules`` False: the file fails already (its rules
+        are not checked from here on)."""
+        self.types.add(columnar.failures(self._types, table), self.rows)
+        if not rules:
+            self._rules = None
+        if self._rules is not None:
+            self.quality.add(columnar.failures(self._rules, table, columnar.ROWS), self.rows)
+            for name in self.feed.column_names:
+                if name in self._kept_names:
+                    kept = self._kept.setdefault(
+                        name, columnar.KeptColumn(table.schema.field(name).type))
+                    kept.add(table.column(name))
+        self.rows += table.num_rows
+
+    def type_problems(self, parsed: ParsedFile) -> tuple[list[Problem], int]:
+        return self.types.problems(parsed)
+
+    def quality_problems(self, parsed: ParsedFile) -> tuple[list[Problem], int]:
+        """The rules over the whole file (once every table has been added with its rules)."""
+        if self._rules is None:
+            raise RuntimeError("the rules were not checked over every table")
+        kept = pa_.table({name: self._kept[name].array() if name in self._kept
+                          else pa_.chunked_array([], TEXT) for name in self.feed.column_names
+                          if name in self._kept_names})
+        self._kept = {}
+        within = {f"{r.feed}.{r.column}": columnar.reference_values(kept.column(r.column))
+                  for r in self.feed.references.values() if r.feed == self.feed.name}
+        rules = quality_schema(self.feed, {**self.references, **within})
+        self.quality.add(columnar.failures(rules, kept, columnar.WHOLE))
+        return self.quality.problems(parsed)
 
 
 def check_control_count(parsed: ParsedFile, control: ControlFile) -> list[Problem]:

@@ -18,6 +18,7 @@ its rows.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 
@@ -49,6 +50,7 @@ class Failures:
     check: str  # pandera's name of the check: its error, or e.g. "not_nullable"
     rows: np.ndarray  # row positions in the table, ascending
     values: Values | None  # the column, to quote failing values (None: nothing to quote)
+    order: int = 0  # the check's place among all checks of the schema (see failures)
 
 
 def _mask(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -185,20 +187,33 @@ def _dictionary(values: Values) -> tuple[pa.Array, list[pa.Array]]:
 
 def _codes(values: Values) -> tuple[np.ndarray, int]:
     """Each value's number among the distinct values (nulls: one more number; int32), and
-    how many numbers there are. Built chunk by chunk into one array."""
+    how many numbers there are. Built chunk by chunk into one array; chunks with
+    dictionaries of their own are numbered by one dictionary of all their values."""
     if not pa.types.is_dictionary(values.type):
         # Arrow encodes the chunks with one table of values, so each chunk's dictionary is
         # the whole of it once all have the same length; else they are unified.
-        values = pc.dictionary_encode(values)
+        values = _unified(pc.dictionary_encode(values))
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
     rows = len(values)
-    dictionary, chunks = _dictionary(_unified(values))
+    del values
+    if not chunks:
+        return np.empty(0, dtype=np.int32), 1
+    first = chunks[0].dictionary
+    if all(c.dictionary is first or c.dictionary.equals(first) for c in chunks[1:]):
+        dictionary, renumber = first, None
+    else:
+        dictionary = pc.unique(pa.chunked_array([c.dictionary for c in chunks]))
+        dictionary = dictionary.combine_chunks() if isinstance(dictionary, pa.ChunkedArray) \
+            else dictionary
+        renumber = [pc.index_in(c.dictionary, value_set=dictionary) for c in chunks]
     size = len(dictionary)
-    del values, dictionary
     codes = np.empty(rows, dtype=np.int32)
     at = 0
-    while chunks:  # each chunk's numbers are let go once copied
-        indices = chunks.pop(0)
-        codes[at:at + len(indices)] = pc.fill_null(indices, size).to_numpy(zero_copy_only=False)
+    for i, chunk in enumerate(chunks):
+        indices = chunk.indices if renumber is None else renumber[i].take(chunk.indices)
+        if indices.null_count:
+            indices = pc.fill_null(indices, size)
+        codes[at:at + len(indices)] = indices.to_numpy(zero_copy_only=False)
         at += len(indices)
     return codes, size + 1
 
@@ -279,45 +294,159 @@ def _chunk_by_chunk(evaluate: Callable[[Values, dict], Values], values: Values,
     return np.concatenate([_mask(evaluate(chunk, stats)) for chunk in values.chunks])
 
 
-def failures(schema, table: pa.Table) -> Iterator[Failures]:
+#: :func:`failures` of the checks each row passes or fails on its own (a file can be
+#: checked a part at a time), or of those that look at the whole file: uniqueness, and a
+#: reference to a column of the same file (:data:`WITHIN_FEED`).
+ROWS, WHOLE = "rows", "whole"
+#: Statistic of a reference check whose allowed values come from the file checked.
+WITHIN_FEED = "within_feed"
+
+
+def _whole_file(check) -> bool:
+    return check.name == "reference" and bool((check.statistics or {}).get(WITHIN_FEED))
+
+
+def whole_file_columns(schema) -> list[str]:
+    """The columns the :data:`WHOLE` checks of ``schema`` look at."""
+    names = set(schema.unique or [])
+    for name, column in schema.columns.items():
+        if column.unique or any(_whole_file(c) for c in column.checks):
+            names.add(name)
+    return [name for name in schema.columns if name in names]
+
+
+def failures(schema, table: pa.Table, scope: str | None = None) -> Iterator[Failures]:
     """The failing rows of ``table`` for every check of the pandera ``schema``, in pandera's
     order: the schema-wide checks (key of several columns, checks across columns), then
-    column by column: empty values, duplicates, then its checks as declared."""
+    column by column: empty values, duplicates, then its checks as declared.
+
+    ``scope`` :data:`ROWS` or :data:`WHOLE` evaluates only those checks (for
+    :data:`WHOLE`, ``table`` need only hold :func:`whole_file_columns`); each
+    :attr:`Failures.order` is the check's place in the order of all of them.
+    """
     names = list(schema.columns)
-    if table.column_names != names:
+    if scope == WHOLE:
+        missing = set(whole_file_columns(schema)) - set(table.column_names)
+        if missing:
+            raise UnsupportedCheck(f"{schema.name}: the table lacks {sorted(missing)}")
+    elif table.column_names != names:
         raise UnsupportedCheck(f"{schema.name}: the table has columns {table.column_names}, "
                                f"the schema {names}")
+    rows, whole = scope in (None, ROWS), scope in (None, WHOLE)
+    order = itertools.count()
     if schema.unique:
         key = list(schema.unique)
-        duplicated = _duplicated([table.column(c) for c in key])
+        duplicated = _duplicated([table.column(c) for c in key]) if whole else None
         for name in key:
-            values = table.column(name)
-            yield Failures(name, "multiple_fields_uniqueness",
-                           np.flatnonzero(duplicated & _valid(values)), values)
+            at = next(order)
+            if whole:
+                values = table.column(name)
+                yield Failures(name, "multiple_fields_uniqueness",
+                               np.flatnonzero(duplicated & _valid(values)), values, at)
     for check in schema.checks:
         if check.name != "differs_from":
             raise UnsupportedCheck(f"{schema.name}: no columnar evaluation of check "
                                    f"{check.name!r}")
-        name, other = check.statistics["column"], check.statistics["other"]
-        values = table.column(name)
-        same = _mask(pc.equal(plain_text(values), plain_text(table.column(other))))
-        yield Failures(name, check.error, np.flatnonzero(same), values)
+        at = next(order)
+        if rows:
+            name, other = check.statistics["column"], check.statistics["other"]
+            values = table.column(name)
+            same = _mask(pc.equal(plain_text(values), plain_text(table.column(other))))
+            yield Failures(name, check.error, np.flatnonzero(same), values, at)
     for name, column in schema.columns.items():
-        values = table.column(name)
-        valid = _valid(values)
+        values = table.column(name) if rows or name in table.column_names else None
+        valid = None if values is None else _valid(values)
         if not column.nullable:
-            yield Failures(name, "not_nullable", np.flatnonzero(~valid), None)
+            at = next(order)
+            if rows:
+                yield Failures(name, "not_nullable", np.flatnonzero(~valid), None, at)
         if column.unique:
-            yield Failures(name, "field_uniqueness",
-                           np.flatnonzero(_duplicated([values]) & valid), values)
+            at = next(order)
+            if whole:
+                yield Failures(name, "field_uniqueness",
+                               np.flatnonzero(_duplicated([values]) & valid), values,
+                               at)
         for check in column.checks:
             evaluate = EVALUATORS.get(check.name)
             if evaluate is None:
                 raise UnsupportedCheck(f"{schema.name}: no columnar evaluation of check "
                                        f"{check.name!r} on {name}")
-            passed = _chunk_by_chunk(evaluate, values, check.statistics or {})
-            yield Failures(name, check.error or check.name,
-                           np.flatnonzero(valid & ~passed), values)
+            at = next(order)
+            if (whole if _whole_file(check) else rows):
+                passed = _chunk_by_chunk(evaluate, values, check.statistics or {})
+                yield Failures(name, check.error or check.name,
+                               np.flatnonzero(valid & ~passed), values, at)
+
+
+class KeptColumn:
+    """A column kept while a file is read a table at a time, for the :data:`WHOLE` checks.
+
+    A dictionary-encoded column is kept as numbers into one dictionary of its values
+    (16 bits while it allows), outside Arrow's memory pool; a text column as it is. Each
+    table's numbers are translated as it comes while the dictionary stays small (a
+    column of codes or dates); past :data:`_SMALL` values the rest are translated at the
+    end, once.
+    """
+
+    _SMALL = 1 << 15
+
+    def __init__(self, kind: pa.DataType) -> None:
+        self.kind = kind
+        self._chunks: list[pa.Array] = []
+        self._dictionary = pa.array([], kind.value_type) if pa.types.is_dictionary(kind) \
+            else None
+        self._numbers: list[np.ndarray] = []  # by self._dictionary; -1: empty
+        self._later: list[tuple[pa.Array, np.ndarray]] = []  # by their own dictionary
+
+    def add(self, values: Values) -> None:
+        chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+        if self._dictionary is None:
+            self._chunks += chunks
+            return
+        for chunk in chunks:
+            own = pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False)
+            if self._later or len(self._dictionary) + len(chunk.dictionary) > self._SMALL:
+                self._later.append((chunk.dictionary, own.astype(_width(len(chunk.dictionary)))))
+                continue
+            known = pc.is_in(chunk.dictionary, value_set=self._dictionary)
+            if not pc.all(known).as_py():
+                self._dictionary = pa.concat_arrays(
+                    [self._dictionary, chunk.dictionary.filter(pc.invert(known))])
+            self._numbers.append(self._translate(chunk.dictionary, own, np.int16))
+
+    def _translate(self, own: pa.Array, numbers: np.ndarray, width) -> np.ndarray:
+        """``numbers`` into ``own`` as numbers into the column's dictionary."""
+        into = pc.index_in(own, value_set=self._dictionary).to_numpy(zero_copy_only=False)
+        return np.append(into, -1).astype(width)[numbers]
+
+    def array(self) -> Values:
+        """The column kept (what was kept is then let go)."""
+        if self._dictionary is None:
+            chunks, self._chunks = self._chunks, []
+            return pa.chunked_array(chunks, self.kind)
+        if self._later:
+            self._dictionary = pc.unique(pa.chunked_array(
+                [self._dictionary, *(own for own, _ in self._later)], self.kind.value_type))
+            if isinstance(self._dictionary, pa.ChunkedArray):
+                self._dictionary = self._dictionary.combine_chunks()
+            width = _width(len(self._dictionary))
+            while self._later:
+                self._numbers.append(self._translate(*self._later.pop(0), width))
+        width = _width(len(self._dictionary))
+        numbers = np.concatenate(self._numbers, dtype=width) if self._numbers \
+            else np.empty(0, dtype=width)
+        self._numbers = []
+        empty = numbers < 0
+        nulls = int(empty.sum())
+        validity = pa.py_buffer(np.packbits(~empty, bitorder="little")) if nulls else None
+        indices = pa.Array.from_buffers(pa.from_numpy_dtype(width), len(numbers),
+                                        [validity, pa.py_buffer(numbers)], null_count=nulls)
+        return pa.DictionaryArray.from_arrays(indices, self._dictionary)
+
+
+def _width(values: int):
+    """The numpy integer type numbering ``values`` values (and -1)."""
+    return np.int16 if values <= np.iinfo(np.int16).max else np.int32
 
 
 def reference_values(values: Values) -> pa.Array:

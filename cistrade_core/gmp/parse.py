@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections import deque
+from collections.abc import Iterator
+from concurrent import futures
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +31,9 @@ from cistrade_core.gmp.problems import CheckKind, Problem
 from cistrade_core.gmp.text import REPEATING, TEXT, plain_text
 
 _CHUNK = 16 * 1024 * 1024
+#: Bytes of a data file parsed at once (whole lines), and ranges parsed at once.
+RANGE_BYTES = 8 * 1024 * 1024
+PARSE_WORKERS = 2
 _BOM = codecs.BOM_UTF8
 #: The header line must end within this many bytes.
 MAX_HEADER_BYTES = 64 * 1024
@@ -91,10 +98,20 @@ class ParsedFile:
     data_lines: int  # lines after the header, good or bad
     line_numbers: np.ndarray | LineNumbers  # physical line number of each row of ``table``
     problems: list[Problem] = field(default_factory=list)
+    readable: bool | None = None  # the lines were read (default: a table was kept)
+
+    def __post_init__(self) -> None:
+        if self.readable is None:
+            self.readable = self.table is not None
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def rows(self) -> int | None:
+        """Rows of the right shape, or None when the lines could not be read."""
+        return len(self.line_numbers) if self.readable else None
 
 
 #: UTF-8 continuation bytes: every other byte starts a character.
@@ -248,103 +265,194 @@ def _header_unbounded(path: Path) -> Problem | None:
     return None
 
 
-def _read_header(path: Path) -> str | None:
+def _read_header(path: Path) -> tuple[str, int]:
+    """The first line (a UTF-8 byte-order mark ignored), and its length in bytes."""
     with path.open("rb") as fh:
         first = fh.readline(MAX_HEADER_BYTES + 1)
-    if not first:
-        return None
-    if first.startswith(_BOM):
-        first = first[len(_BOM):]
-    return first.decode("utf-8", errors="replace").rstrip("\r\n")
+    return first.removeprefix(_BOM).decode("utf-8", errors="replace").rstrip("\r\n"), len(first)
 
 
 def read_data_file(feed: Feed, path: Path) -> ParsedFile:
-    """Parse ``path`` as a data file of ``feed``; format problems are collected, not raised."""
-    empty = ParsedFile(feed, path, None, 0, LineNumbers(0, np.empty(0, dtype=np.int64)))
-    if path.stat().st_size == 0:
-        return empty  # no header, no data: an empty file
-    unbounded = _header_unbounded(path)
-    if unbounded:
-        empty.problems.append(unbounded)
-        return empty
-    encoding = _check_bytes(path, feed.column_names)
-    if encoding:
-        empty.problems.append(encoding)
-        return empty
-    header = _read_header(path)
-    if header != feed.header:
-        empty.problems.append(Problem(
-            CheckKind.FORMAT, path.name, f"header must be exactly {feed.header!r}", 1, None,
-            header,
-        ))
-        return empty
+    """Parse ``path`` as a data file of ``feed``; format problems are collected, not raised.
 
-    bad_rows: list[tuple[int, int, str]] = []
+    The whole table is returned (one dictionary per repeating column); a check of a large
+    file reads it range by range instead (:class:`DataFileScan`).
+    """
+    scan = DataFileScan(feed, path)
+    parts = list(scan)
+    table = None
+    if scan.readable:
+        table = pa.concat_tables(parts) if parts else scan.empty_table()
+        if REPEATING in scan.types.values():  # one dictionary per column, not one per range
+            table = table.unify_dictionaries()
+    return scan.parsed(table)
+
+
+class DataFileScan:
+    """A data file of ``feed`` read range by range: iterate for the tables of its ranges
+    (rows of the right shape, in file order), then :meth:`parsed` says what was read.
+
+    The bytes, the header and each line's field count are checked as by
+    :func:`read_data_file`; ranges of :data:`RANGE_BYTES` (whole lines) are parsed
+    :data:`PARSE_WORKERS` at a time, so what is held at once does not grow with the file.
+    """
+
+    def __init__(self, feed: Feed, path: Path) -> None:
+        self.feed, self.path = feed, path
+        self.problems: list[Problem] = []
+        self.data_lines = 0  # lines after the header read so far, good or bad
+        self.rows = 0  # rows of the right shape yielded so far
+        self.types: dict[str, pa.DataType] = {}
+        self._skipped: list[np.ndarray] = []  # line numbers of bad and blank lines
+        self._start = self._opening()
+
+    @property
+    def readable(self) -> bool:
+        """Whether the lines were read (the bytes and header are right)."""
+        return self._start is not None
+
+    def _opening(self) -> int | None:
+        """Where the data lines start, or None when the file cannot be read as lines."""
+        path = self.path
+        if path.stat().st_size == 0:
+            return None  # no header, no data: an empty file
+        for problem in (_header_unbounded(path), _check_bytes(path, self.feed.column_names)):
+            if problem:
+                self.problems.append(problem)
+                return None
+        header, length = _read_header(path)
+        if header != self.feed.header:
+            self.problems.append(Problem(
+                CheckKind.FORMAT, path.name, f"header must be exactly {self.feed.header!r}", 1,
+                None, header,
+            ))
+            return None
+        self.types = _column_types(path, self.feed.column_names)
+        return length
+
+    def empty_table(self) -> pa.Table:
+        return pa.table({name: pa.array([], kind) for name, kind in self.types.items()})
+
+    def __iter__(self) -> Iterator[pa.Table]:
+        if self._start is None:
+            return
+        names = self.feed.column_names
+        with ThreadPoolExecutor(PARSE_WORKERS, thread_name_prefix="parse") as pool:
+            pending: deque[futures.Future] = deque()
+            try:
+                for span in _ranges(self.path, self._start):
+                    pending.append(pool.submit(_read_range, self.path, span, self.types))
+                    if len(pending) > PARSE_WORKERS:  # one range checked, the next ones read
+                        yield self._take(*pending.popleft().result())
+                while pending:
+                    yield self._take(*pending.popleft().result())
+            except pa.ArrowInvalid as exc:  # located by Arrow only
+                self._start, self.data_lines, self.rows, self._skipped = None, 0, 0, []
+                self.problems = [Problem(CheckKind.FORMAT, self.path.name,
+                                         f"cannot be split into lines of {len(names)} fields "
+                                         f"as expected: {exc}"[:200])]
+            finally:
+                for future in pending:
+                    future.cancel()
+
+    def _take(self, table: pa.Table, bad: list[tuple[int, int, str]]) -> pa.Table:
+        """A range's rows of the right shape; its bad and blank lines become problems."""
+        names = self.feed.column_names
+        first = self.data_lines + 2  # the range's first line in the file
+        self.data_lines += table.num_rows + len(bad)
+        lines = np.array([first + number - 1 for number, _, _ in bad], dtype=np.int64)
+        self.problems += [
+            Problem(CheckKind.FORMAT, self.path.name,
+                    f"expected {len(names)} fields separated by '|', found {actual}",
+                    first + number - 1, None, text[:80])
+            for number, actual, text in bad
+        ]
+        # A blank line parses as a row of nulls with the right width: it is a format error.
+        if table.num_rows and table.column(0).null_count:
+            blank = pc.is_null(table.column(0))
+            for name in names[1:]:
+                blank = pc.and_(blank, pc.is_null(table.column(name)))
+            if pc.any(blank).as_py():
+                blank_idx = np.flatnonzero(blank.to_numpy(zero_copy_only=False))
+                local = LineNumbers(table.num_rows, lines - first + 2)
+                blank_lines = local[blank_idx] + first - 2
+                self.problems += [
+                    Problem(CheckKind.FORMAT, self.path.name,
+                            f"blank line (expected {len(names)} fields)", int(line))
+                    for line in blank_lines
+                ]
+                table = table.filter(pc.invert(blank))
+                lines = np.union1d(lines, blank_lines)
+        if len(lines):
+            self._skipped.append(lines)
+        self.rows += table.num_rows
+        return table
+
+    def line_numbers(self) -> LineNumbers:
+        """The line number of each row yielded so far."""
+        skipped = (np.concatenate(self._skipped) if self._skipped
+                   else np.empty(0, dtype=np.int64))
+        return LineNumbers(self.rows, np.sort(skipped))
+
+    def parsed(self, table: pa.Table | None = None) -> ParsedFile:
+        """What was read, once every range has been: ``table`` is the rows yielded (None
+        when not kept, or when the lines could not be read)."""
+        problems = list(self.problems)
+        if self.readable and not _ends_in_newline(self.path):
+            problems.append(Problem(CheckKind.FORMAT, self.path.name,
+                                    "the last line does not end in \\n or \\r\\n as "
+                                    "expected (file cut short?)", self.data_lines + 1))
+        problems.sort(key=lambda p: p.line or 0)
+        return ParsedFile(self.feed, self.path, table if self.readable else None,
+                          self.data_lines, self.line_numbers(), problems, self.readable)
+
+
+def _ranges(path: Path, start: int) -> Iterator[tuple[int, int]]:
+    """Byte ranges of whole lines from ``start``, each about :data:`RANGE_BYTES` long."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        while start < size:
+            end = min(start + RANGE_BYTES, size)
+            if end < size:  # on to the end of the line the range ends in
+                fh.seek(end - 1)
+                fh.readline()
+                end = fh.tell()
+            yield start, end
+            start = end
+
+
+def _read_range(path: Path, span: tuple[int, int],
+                types: dict[str, pa.DataType]) -> tuple[pa.Table, list[tuple[int, int, str]]]:
+    """The lines of one byte range as text columns of ``types`` (one block, one thread: the
+    ranges are read in parallel), and its lines of the wrong width by their number in it."""
+    start, end = span
+    with pa.OSFile(str(path)) as fh:  # into Arrow's memory pool, as the parse is
+        fh.seek(start)
+        data = fh.read_buffer(end - start)
+    bad: list[tuple[int, int, str]] = []
 
     def on_invalid_row(row: pacsv.InvalidRow) -> str:
-        bad_rows.append((row.number, row.actual_columns, row.text))
+        bad.append((row.number, row.actual_columns, row.text))
         return "skip"
 
-    names = feed.column_names
-    try:
-        types = _column_types(path, names)
-        table = _read_table(path, types, on_invalid_row, threads=True)
-        if bad_rows:  # rare: read again in one thread, which knows each line's number
-            bad_rows.clear()
-            table = _read_table(path, types, on_invalid_row, threads=False)
-        if REPEATING in types.values():  # one dictionary per column, not one per block
-            table = table.unify_dictionaries()
-    except pa.ArrowInvalid as exc:  # e.g. a line wider than a block: located by Arrow only
-        empty.problems.append(Problem(CheckKind.FORMAT, path.name,
-                                      f"cannot be split into lines of {len(names)} fields as "
-                                      f"expected: {exc}"[:200]))
-        return empty
-    problems = [
-        Problem(CheckKind.FORMAT, path.name,
-                f"expected {len(names)} fields separated by '|', found {actual}", number, None,
-                text[:80])
-        for number, actual, text in bad_rows
-    ]
-    total = table.num_rows + len(bad_rows)
-    line_numbers = LineNumbers(table.num_rows,
-                               np.array(sorted(n for n, _, _ in bad_rows), dtype=np.int64))
-
-    # A blank line parses as a row of nulls with the right width: it is a format error.
-    if table.num_rows:
-        blank = pc.is_null(table.column(0))
-        for name in names[1:]:
-            blank = pc.and_(blank, pc.is_null(table.column(name)))
-        if pc.any(blank).as_py():
-            keep = pc.invert(blank)
-            blank_idx = np.flatnonzero(blank.to_numpy(zero_copy_only=False))
-            problems.extend(
-                Problem(CheckKind.FORMAT, path.name,
-                        f"blank line (expected {len(names)} fields)", int(line_numbers[i]))
-                for i in blank_idx
-            )
-            table = table.filter(keep)
-            line_numbers = line_numbers.without(blank_idx)
-    if not _ends_in_newline(path):
-        problems.append(Problem(CheckKind.FORMAT, path.name,
-                                "the last line does not end in \\n or \\r\\n as expected (file "
-                                "cut short?)",
-                                total + 1))
-    problems.sort(key=lambda p: p.line or 0)
-    return ParsedFile(feed, path, table, total, line_numbers, problems)
+    options = _options(types, on_invalid_row, block_size=data.size + 1)
+    return pacsv.read_csv(pa.BufferReader(data), **options), bad
 
 
-def _options(types: dict[str, pa.DataType], on_invalid_row, *, threads: bool,
-             skip_rows: int = 1) -> dict:
-    names = list(types)
+def _options(types: dict[str, pa.DataType], on_invalid_row, *,
+             block_size: int = 8 << 20) -> dict:
+    """How a range of lines is read: one thread, whole lines after the header; the bytes
+    are UTF-8 already (:func:`_check_bytes` checked them), so they are not checked again."""
     return {
-        "read_options": pacsv.ReadOptions(skip_rows=skip_rows, column_names=names,
-                                          use_threads=threads, block_size=8 << 20),
+        "read_options": pacsv.ReadOptions(column_names=list(types), use_threads=False,
+                                          block_size=block_size),
         "parse_options": pacsv.ParseOptions(delimiter="|", quote_char=False, escape_char=False,
                                             ignore_empty_lines=False,
                                             invalid_row_handler=on_invalid_row),
         "convert_options": pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
                                                 null_values=[""],
-                                                quoted_strings_can_be_null=False),
+                                                quoted_strings_can_be_null=False,
+                                                check_utf8=False),
     }
 
 
@@ -359,8 +467,7 @@ def _column_types(path: Path, names: list[str]) -> dict[str, pa.DataType]:
     types = dict.fromkeys(names, TEXT)
     try:
         table = pacsv.read_csv(pa.py_buffer(sample),
-                               **_options(types, lambda row: "skip", threads=False,
-                                          skip_rows=0))
+                               **_options(types, lambda row: "skip"))
     except pa.ArrowInvalid:  # the full read says what is wrong
         return types
     if table.num_rows < 2:
@@ -370,13 +477,6 @@ def _column_types(path: Path, names: list[str]) -> dict[str, pa.DataType]:
                 table.num_rows * REPEATING_SHARE):
             types[name] = REPEATING
     return types
-
-
-def _read_table(path: Path, types: dict[str, pa.DataType], on_invalid_row, *,
-                threads: bool) -> pa.Table:
-    """The data lines as text columns of ``types``; rows of the wrong width go to
-    ``on_invalid_row`` (with their line number only when read in one thread)."""
-    return pacsv.read_csv(path, **_options(types, on_invalid_row, threads=threads))
 
 
 def canonical_timestamps(feed: Feed, table: pa.Table) -> pa.Table:

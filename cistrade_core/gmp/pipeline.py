@@ -18,6 +18,7 @@ Only regular files directly inside the landing directory are read
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import hashlib
 import logging
@@ -26,6 +27,7 @@ import shutil
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
@@ -47,10 +49,11 @@ from cistrade_core.gmp.control import ControlFile, ControlFileError, read_contro
 from cistrade_core.gmp.day_lock import DayLock
 from cistrade_core.gmp.landing import landing_problem, present
 from cistrade_core.gmp.outcome import FeedOutcome, FeedStatus
-from cistrade_core.gmp.parse import ParsedFile, canonical_timestamps, read_data_file
+from cistrade_core.gmp.parse import DataFileScan, ParsedFile, canonical_timestamps
 from cistrade_core.gmp.problems import CheckKind, Problem, summarise
 from cistrade_core.gmp.schedule import missing_deadline
 from cistrade_core.gmp.store import GmpStore, LoadRecord, LoadStatus
+from cistrade_core.gmp.text import TEXT
 from cistrade_core.monitoring.gmp_metrics import feed_step
 from cistrade_core.notify import Notifier
 from cistrade_core.warehouse import Warehouse, get_warehouse
@@ -76,12 +79,72 @@ class FeedNotReady(CoreError, RuntimeError):
 
 
 class _Staging:
-    """What the checks decided about a staged file being written."""
+    """A staged Parquet file being written (in ``pool``'s one thread), and what the checks
+    decided about it."""
 
     kept = False
 
+    def __init__(self, feed: Feed, path: Path, pool: ThreadPoolExecutor) -> None:
+        self.feed, self.path, self.pool = feed, path, pool
+        self._writer: pq.ParquetWriter | None = None
+        self._written: deque[futures.Future] = deque()
+        self._pending: list[pa.Table] = []
+        self._rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        """Append ``table``'s rows: written a row group of :data:`STAGED_ROW_GROUP` rows
+        at a time (one waits while another is written)."""
+        self._pending.append(table)
+        self._rows += table.num_rows
+        if self._rows >= STAGED_ROW_GROUP:
+            self._flush()
+
+    def _flush(self, *, last: bool = False) -> None:
+        if not self._pending:
+            return
+        rows = self._rows if last else self._rows - self._rows % STAGED_ROW_GROUP
+        # One dictionary per column in a row group (Parquet writes a column chunk whose
+        # dictionary changes part way as plain values).
+        pending = pa.concat_tables(self._pending).unify_dictionaries()
+        self._pending = [pending.slice(rows)] if rows < self._rows else []
+        self._rows -= rows
+        self._written.append(self.pool.submit(self._append, pending.slice(0, rows)))
+        while len(self._written) > 1:
+            self._written.popleft().result()
+
+    def _append(self, table: pa.Table) -> None:
+        table = canonical_timestamps(self.feed, table)
+        if self._writer is None:
+            # Readers of the file see plain text: the Arrow schema (with its dictionary
+            # encoding) is not stored. Row groups small enough for a parallel load.
+            self._writer = pq.ParquetWriter(self.path, table.schema, compression="snappy",
+                                            store_schema=False, write_statistics=False)
+        self._writer.write_table(table, row_group_size=STAGED_ROW_GROUP)
+
     def keep(self) -> None:
         self.kept = True
+
+    def close(self) -> None:
+        """Wait for every table to be written and finish the file."""
+        self._flush(last=True)
+        while self._written:
+            self._written.popleft().result()
+        if self._writer is None:  # no rows: a file of no rows
+            self._append(pa.table({c.name: pa.array([], TEXT) for c in self.feed.columns}))
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def abandon(self) -> None:
+        """Stop writing a file that will not be kept (it is removed next)."""
+        for written in self._written:
+            written.cancel()
+        futures.wait(self._written)
+        self._written.clear()
+        if self._writer is not None:
+            with contextlib.suppress(OSError, pa.ArrowException):
+                self._writer.close()
+            self._writer = None
 
 
 def new_run_id() -> str:
@@ -218,41 +281,50 @@ class GmpLoad:
         if refused:
             return self._reject(feed, day, [refused], control, None)
 
-        try:
-            parsed = read_data_file(feed, data_path)
-        except OSError as exc:  # e.g. removed or made unreadable after the check
-            problem = Problem(CheckKind.FORMAT, data_path.name,
-                              f"cannot be read ({exc.strerror or type(exc).__name__})")
-            return self._reject(feed, day, [problem], control, None)
-        if not parsed.problems and parsed.data_lines == 0:
-            header_only = " (header only)" if parsed.table is not None else ""
-            problem = Problem(CheckKind.EMPTY, data_path.name, "no data lines" + header_only)
-            return self._reject(feed, day, [problem], control, parsed)
-        problems = list(parsed.problems)
-        problems += checks.check_control_count(parsed, control)
-        total_extra = 0
-        if parsed.table is not None:
-            found, total = checks.check_types(parsed)
-            problems += found
-            total_extra += total - len(found)
         last = self.store.last_loaded(feed.name, day)
-        problems += checks.check_timestamp(control, day, ctl_path.name,
-                                           last.extract_timestamp if last else None)
-        if problems:
-            return self._reject(feed, day, problems, control, parsed, total_extra)
-
-        # The staged file is written on the other core while the data quality is checked;
-        # it replaces the staged file only if every check passes.
-        with self._staging(feed, day, parsed) as staged:
-            references, missing = self._references(feed, day, parsed)
+        late = checks.check_timestamp(control, day, ctl_path.name,
+                                      last.extract_timestamp if last else None)
+        references, missing = self._references(feed, day)
+        # The file is read a range at a time: each range is checked on this thread while
+        # the next ones are parsed and the checked ones staged; only the columns of the
+        # checks over the whole file (uniqueness, references within it) are kept.
+        with self._staging(feed, day) as staged:
+            try:
+                scan = DataFileScan(feed, data_path)
+                may_pass = not (missing or late)
+                check = checks.FileChecks(feed, references if may_pass else None)
+                for table in scan:
+                    passing = not (scan.problems or check.failed)
+                    check.add(table, rules=passing)
+                    if may_pass and passing and not check.failed:
+                        staged.write(table)
+            except OSError as exc:  # e.g. removed or made unreadable after the check
+                problem = Problem(CheckKind.FORMAT, data_path.name,
+                                  f"cannot be read ({exc.strerror or type(exc).__name__})")
+                return self._reject(feed, day, [problem], control, None)
+            parsed = scan.parsed()
+            if not parsed.problems and parsed.data_lines == 0:
+                header_only = " (header only)" if parsed.readable else ""
+                problem = Problem(CheckKind.EMPTY, data_path.name, "no data lines" + header_only)
+                return self._reject(feed, day, [problem], control, parsed)
+            problems = list(parsed.problems)
+            problems += checks.check_control_count(parsed, control)
+            total_extra = 0
+            if parsed.readable:
+                found, total = check.type_problems(parsed)
+                problems += found
+                total_extra += total - len(found)
+            problems += late
+            if problems:
+                return self._reject(feed, day, problems, control, parsed, total_extra)
             if missing:
                 return self._reject(feed, day, missing, control, parsed)
-            found, total = checks.check_quality(parsed, references)
+            found, total = check.quality_problems(parsed)
             if found:
                 return self._reject(feed, day, found, control, parsed, total - len(found))
             staged.keep()
 
-        rows = parsed.table.num_rows
+        rows = parsed.rows
         previous = self.store.last_loaded(feed.name, day - timedelta(days=1))
         previous_rows = previous.row_count if previous else None
         change = checks.check_row_count_change(parsed, rows, previous_rows)
@@ -267,15 +339,13 @@ class GmpLoad:
         outcome.save(self.stage_dir(day) / f"{feed.name}.json")
         return outcome
 
-    def _references(self, feed: Feed, day: date,
-                    parsed: ParsedFile) -> tuple[dict, list[Problem]]:
-        """Values each referenced column may take, from the same day's checked feeds."""
+    def _references(self, feed: Feed, day: date) -> tuple[dict, list[Problem]]:
+        """Values each column referencing another feed may take, from the same day's
+        checked feeds (a reference within the feed is checked once it is read)."""
         values: dict[str, object] = {}
         missing: list[Problem] = []
         for column, ref in feed.references.items():
-            key = f"{ref.feed}.{ref.column}"
             if ref.feed == feed.name:
-                values[key] = reference_values(parsed.table.column(ref.column))
                 continue
             staged = self.staged_outcome(ref.feed, day)
             if staged is None or staged.status not in REFERENCEABLE:
@@ -289,33 +359,26 @@ class GmpLoad:
                 continue
             table = pq.read_table(self.stage_dir(day) / f"{ref.feed}.parquet",
                                   columns=[ref.column])
-            values[key] = reference_values(table.column(0))
+            values[f"{ref.feed}.{ref.column}"] = reference_values(table.column(0))
         return values, missing
 
     @contextmanager
-    def _staging(self, feed: Feed, day: date, parsed: ParsedFile) -> Iterator[_Staging]:
-        """Write ``parsed`` as the feed's staged Parquet file in a thread; the file takes
-        the staged file's place at the end of the block only if :meth:`_Staging.keep`
-        was called in it."""
+    def _staging(self, feed: Feed, day: date) -> Iterator[_Staging]:
+        """A staged Parquet file of the feed written in a thread as tables are given to
+        :meth:`_Staging.write`; it takes the staged file's place at the end of the block
+        only if :meth:`_Staging.keep` was called in it."""
         target = self.stage_dir(day) / f"{feed.name}.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(f".parquet.{uuid.uuid4().hex[:8]}.tmp")
-        staging = _Staging()
-        table = canonical_timestamps(feed, parsed.table)
         with ThreadPoolExecutor(1, thread_name_prefix=f"stage-{feed.name}") as pool:
-            # Readers of the file see plain text: the Arrow schema (with its dictionary
-            # encoding) is not stored. Row groups small enough for a parallel load.
-            written = pool.submit(pq.write_table, table, tmp, compression="snappy",
-                                  row_group_size=STAGED_ROW_GROUP, store_schema=False,
-                                  write_statistics=False)
+            staging = _Staging(feed, tmp, pool)
             try:
                 yield staging
-                written.result()
                 if staging.kept:
+                    staging.close()
                     tmp.replace(target)
             finally:
-                written.cancel()
-                futures.wait([written])
+                staging.abandon()
                 tmp.unlink(missing_ok=True)
 
     def _unstage(self, feed: Feed, day: date) -> None:
@@ -330,7 +393,7 @@ class GmpLoad:
         reason = f"{kind.title}: {first}"
         if count > 1:
             reason += f" (+{count - 1} more)"
-        rows = parsed.table.num_rows if parsed is not None and parsed.table is not None else None
+        rows = parsed.rows if parsed is not None else None
         outcome = FeedOutcome(
             feed.name, day, FeedStatus.REJECTED, reason, kind, rows,
             control.row_count if control else None, None,

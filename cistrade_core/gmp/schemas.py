@@ -66,8 +66,9 @@ def type_checks(col: Column) -> list[pa.Check]:
     return []
 
 
-def rule_checks(col: Column, references: Mapping[str, Collection[str]]) -> list[pa.Check]:
-    """Checks for the column's data-quality rules."""
+def rule_checks(col: Column, references: Mapping[str, Collection[str]],
+                feed: str | None = None) -> list[pa.Check]:
+    """Checks for the column's data-quality rules (of a column of ``feed``)."""
     checks: list[pa.Check] = []
     if col.pattern:
         checks.append(pa.Check.str_matches(
@@ -89,7 +90,8 @@ def rule_checks(col: Column, references: Mapping[str, Collection[str]]) -> list[
         if allowed is None:
             raise KeyError(f"values of {ref.feed}.{ref.column} are needed to check {col.name}")
         checks.append(pa.Check(
-            _is_in(allowed), name="reference", statistics={"allowed_values": allowed},
+            _is_in(allowed), name="reference",
+            statistics={"allowed_values": allowed, columnar.WITHIN_FEED: ref.feed == feed},
             error=f"must exist in {ref.feed}.{ref.column} of the same business day"))
     return checks
 
@@ -121,7 +123,7 @@ def quality_schema(feed: Feed, references: Mapping[str, Collection[str]]) -> pa.
     rows = row_checks(feed)
     return pa.DataFrameSchema(
         {
-            c.name: pa.Column(checks=rule_checks(c, references), nullable=c.nullable,
+            c.name: pa.Column(checks=rule_checks(c, references, feed.name), nullable=c.nullable,
                               unique=c.unique)
             for c in feed.columns
         },

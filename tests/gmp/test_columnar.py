@@ -142,6 +142,72 @@ def test_columnar_and_pandera_find_the_same_problems(feed_name, chunks, repeatin
     same()
 
 
+def pieces_of(feed_name: str, rows: list[dict], cuts: list[int],
+              repeating: bool) -> list[pa_.Table]:
+    """``rows`` as the tables of a file read a range at a time: each with dictionaries of
+    its own when ``repeating``."""
+    feed = get_feed(feed_name)
+    kind = REPEATING if repeating else pa_.string()
+    bounds = [0, *sorted(c for c in set(cuts) if 0 < c < len(rows)), len(rows)]
+    return [pa_.table({c: pa_.array([r[c] for r in rows[lo:hi]], pa_.string()).cast(kind)
+                       for c in feed.column_names})
+            for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+@pytest.mark.parametrize("repeating", [False, True], ids=["text", "dictionary"])
+@pytest.mark.parametrize("feed_name", list(FEEDS))
+def test_a_file_checked_a_range_at_a_time_has_the_problems_of_the_whole(feed_name, repeating):
+    """Per-row rules table by table, uniqueness and references within the file over the
+    columns kept: the same problems, lines and counts as the whole table against pandera."""
+    from cistrade_core.gmp.checks import FileChecks
+
+    @settings(max_examples=20, deadline=None, database=None)
+    @given(rows=files(feed_name), cuts=st.lists(st.integers(0, 12), max_size=4),
+           small=st.booleans())
+    def same(rows, cuts, small):
+        references = dict(REFERENCES)
+        whole = table_of(feed_name, rows)
+        check = FileChecks(whole.feed, references)
+        with pytest.MonkeyPatch.context() as patch:
+            if small:  # the kept dictionaries numbered once at the end, not as they come
+                patch.setattr(columnar.KeptColumn, "_SMALL", 2)
+            for piece in pieces_of(feed_name, rows, cuts, repeating):
+                check.add(piece)
+        read = ParsedFile(whole.feed, whole.path, None, len(rows), whole.line_numbers,
+                          readable=True)
+        within = {"counterparty.counterparty_id": {
+            r.get("counterparty_id") for r in rows if r.get("counterparty_id")}}
+        for ours, (schema, kind) in (
+                (check.type_problems(read), (format_schema(whole.feed), CheckKind.FORMAT)),
+                (check.quality_problems(read),
+                 (quality_schema(whole.feed, {**references, **within}),
+                  CheckKind.DATA_QUALITY))):
+            theirs = pandera_problems(schema, whole, kind)
+            assert ours[1] == theirs[1]
+            assert sorted(ours[0], key=_key) == sorted(theirs[0], key=_key)
+            assert ours[0] == sorted(ours[0], key=lambda p: (p.line, p.column or ""))
+
+    same()
+
+
+def test_a_kept_column_holds_its_values_whichever_way_it_is_numbered(monkeypatch):
+    from cistrade_core.gmp.text import plain_text
+
+    rng = np.random.default_rng(3)
+    values = [None, "GB", "USNY", "TARGET", "JP", "ZA"]
+    for limit in (2, 3, 1 << 15):
+        monkeypatch.setattr(columnar.KeptColumn, "_SMALL", limit)
+        for _ in range(30):
+            kept, expected = columnar.KeptColumn(REPEATING), []
+            for _ in range(int(rng.integers(0, 5))):
+                part = [values[i] for i in rng.integers(0, len(values), int(rng.integers(0, 9)))]
+                kept.add(pa_.array(part, pa_.string()).dictionary_encode())
+                expected += part
+            array = kept.array()
+            assert plain_text(array).to_pylist() == expected
+            assert len(set(array.dictionary.to_pylist())) == len(array.dictionary)
+
+
 def test_repeated_keys_are_found_whether_counted_or_sorted():
     key = np.array([7, 3, 10**15, 3, 10**15 + 1, 10**15], dtype=np.int64)
     expected = [False, True, True, True, False, True]

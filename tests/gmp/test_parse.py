@@ -257,3 +257,30 @@ def test_columns_that_repeat_their_values_are_held_once_per_value(tmp_path):
         dict(zip(calendar.column_names, r, strict=True)) for r in rows]
     assert parsed.table.column("calendar_code").chunk(0).dictionary.to_pylist() == [
         f"C{i}" for i in range(7)]
+
+
+def test_a_file_read_in_many_ranges_reads_as_one(tmp_path, monkeypatch):
+    """Ranges end at line ends and are read in parallel: the same rows, problems and line
+    numbers, whatever the range size (a range ending right at a line end too)."""
+    from cistrade_core.gmp import parse
+
+    calendar = get_feed("calendar")
+    lines = [calendar.header] + [f"C{i % 9}|2026-12-{i % 28 + 1:02d}|Holiday {i}"
+                                 for i in range(3000)]
+    lines[17] = "GB|2026-12-25"
+    lines[1500] = ""
+    lines[2999] = "GB|2026-12-25|Christmas|Day"
+    path = tmp_path / "gmp_cis_sta_dly_calendar_20261127.csv"
+    path.write_text("\r\n".join(lines) + "\r\nGB|2026-12-26|Boxing Day")  # the last line cut
+    whole = read_data_file(calendar, path)
+    assert whole.table.column(0).num_chunks == 1
+    line_end = len(lines[0]) + 2 + len(lines[1]) + 2
+    for size in (line_end - len(lines[0]) - 2, 100, 1000, 4096):
+        monkeypatch.setattr(parse, "RANGE_BYTES", size)
+        ranged = read_data_file(calendar, path)
+        assert ranged.table.column(0).num_chunks > 10
+        assert ranged.problems == whole.problems
+        assert [p.line for p in ranged.problems] == [18, 1501, 3000, 3002]
+        assert ranged.data_lines == whole.data_lines == 3001
+        assert list(ranged.line_numbers) == list(whole.line_numbers)
+        assert ranged.table.equals(whole.table)

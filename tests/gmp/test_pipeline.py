@@ -134,6 +134,31 @@ def test_each_fault_is_caught_alerted_and_leaves_the_previous_day_current(
         assert record.status == str(expected_status)
 
 
+@pytest.mark.parametrize("fault", [None, *FAULTS])
+def test_a_day_read_in_small_ranges_is_judged_as_read_at_once(
+        fault, settings, warehouse, clock, drop, monkeypatch):
+    """Every feed read 2 KiB at a time: the same outcomes, problems (their lines too) and
+    staged rows as each file read in one range."""
+    import pyarrow.parquet as pq
+
+    from cistrade_core.gmp import parse
+
+    seen = []
+    for size in (parse.RANGE_BYTES, 2048):
+        monkeypatch.setattr(parse, "RANGE_BYTES", size)
+        gmp = GmpLoad(settings, warehouse, now=clock)
+        drop(PREVIOUS_DAY)
+        gmp.run_day(PREVIOUS_DAY)
+        drop(DAY, fault=fault)
+        outcomes = [(o.feed, o.status, o.kind, o.reason, o.rows, o.problems, o.problem_count)
+                    for o in gmp.run_day(DAY)]
+        staged = {f: pq.read_table(path).to_pylist() for f in FEEDS
+                  if (path := gmp.stage_dir(DAY) / f"{f}.parquet").exists()}
+        seen.append((outcomes, staged))
+    assert seen[0] == seen[1]
+    assert fault is not None or len(seen[0][1]) == len(FEEDS)
+
+
 def test_missing_file_alert_waits_for_the_deadline_and_is_sent_once(gmp, clock, smtp_server):
     from datetime import UTC, datetime
 
