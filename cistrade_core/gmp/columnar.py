@@ -185,19 +185,19 @@ def _dictionary(values: Values) -> tuple[pa.Array, list[pa.Array]]:
     return chunks[0].dictionary, [c.indices for c in chunks]
 
 
-def _codes(values: Values) -> tuple[np.ndarray, int]:
-    """Each value's number among the distinct values (nulls: one more number; int32), and
-    how many numbers there are. Built chunk by chunk into one array; chunks with
-    dictionaries of their own are numbered by one dictionary of all their values."""
+def _numbering(values: Values) -> tuple[int, Iterator[np.ndarray]]:
+    """How many numbers the distinct values of ``values`` take (nulls: one more), and each
+    chunk's values as those numbers, chunk by chunk (a chunk's worth at a time). Chunks
+    with dictionaries of their own are numbered by one dictionary of all their values."""
     if not pa.types.is_dictionary(values.type):
-        # Arrow encodes the chunks with one table of values, so each chunk's dictionary is
-        # the whole of it once all have the same length; else they are unified.
-        values = _unified(pc.dictionary_encode(values))
+        # One array: encoding the chunks one by one would give each the dictionary of all
+        # values so far (a copy of the growing dictionary per chunk).
+        if isinstance(values, pa.ChunkedArray):
+            values = values.combine_chunks()
+        values = pc.dictionary_encode(values)
     chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
-    rows = len(values)
-    del values
     if not chunks:
-        return np.empty(0, dtype=np.int32), 1
+        return 1, iter(())
     first = chunks[0].dictionary
     if all(c.dictionary is first or c.dictionary.equals(first) for c in chunks[1:]):
         dictionary, renumber = first, None
@@ -207,41 +207,49 @@ def _codes(values: Values) -> tuple[np.ndarray, int]:
             else dictionary
         renumber = [pc.index_in(c.dictionary, value_set=dictionary) for c in chunks]
     size = len(dictionary)
-    codes = np.empty(rows, dtype=np.int32)
-    at = 0
-    for i, chunk in enumerate(chunks):
-        indices = chunk.indices if renumber is None else renumber[i].take(chunk.indices)
-        if indices.null_count:
-            indices = pc.fill_null(indices, size)
-        codes[at:at + len(indices)] = indices.to_numpy(zero_copy_only=False)
-        at += len(indices)
-    return codes, size + 1
+
+    def numbers() -> Iterator[np.ndarray]:
+        for i, chunk in enumerate(chunks):
+            indices = chunk.indices if renumber is None else renumber[i].take(chunk.indices)
+            if indices.null_count:
+                indices = pc.fill_null(indices, size)
+            yield indices.to_numpy(zero_copy_only=False)
+
+    return size + 1, numbers()
 
 
 #: Keys numbered below this are counted directly; larger ones are renumbered first.
 _MAX_SPAN = 1 << 62
+_INT32 = np.iinfo(np.int32).max
 
 
 def _duplicated(columns: list[Values]) -> np.ndarray:
     """Rows whose values (together) occur more than once; empty values count as equal.
 
     Each column's values are numbered (Arrow's dictionary encoding) and the numbers
-    combined into one key (32 bits while the numbers fit); the key is renumbered only
-    when it would overflow 64 bits.
+    combined into one key in place, a chunk at a time (32 bits while the numbers fit);
+    the key is renumbered only when it would overflow 64 bits.
     """
-    key, span = _codes(columns[0])
+    span, numbers = _numbering(columns[0])
+    key = np.empty(len(columns[0]), dtype=np.int32 if span <= _INT32 else np.int64)
+    at = 0
+    for part in numbers:
+        key[at:at + len(part)] = part
+        at += len(part)
     for values in columns[1:]:
-        codes, size = _codes(values)
+        size, numbers = _numbering(values)
         if span * size >= _MAX_SPAN:
             uniques, key = np.unique(key, return_inverse=True)
             span = len(uniques)
-        wide = np.int64 if span * size > np.iinfo(np.int32).max else key.dtype
-        if key.dtype != wide:
-            key = key.astype(wide)
-        key *= size  # in place: a key is as long as the table
-        key += codes
+        if span * size > _INT32 and key.dtype != np.int64:
+            key = key.astype(np.int64)
+        at = 0
+        for part in numbers:  # key = key * size + number, in place
+            segment = key[at:at + len(part)]
+            segment *= size
+            segment += part
+            at += len(part)
         span *= size
-        del codes
     return _repeated(key, span)
 
 
@@ -421,9 +429,9 @@ class KeptColumn:
 
     def array(self) -> Values:
         """The column kept (what was kept is then let go)."""
-        if self._dictionary is None:
+        if self._dictionary is None:  # one array: hashed faster than in chunks
             chunks, self._chunks = self._chunks, []
-            return pa.chunked_array(chunks, self.kind)
+            return pa.chunked_array(chunks, self.kind).combine_chunks()
         if self._later:
             self._dictionary = pc.unique(pa.chunked_array(
                 [self._dictionary, *(own for own, _ in self._later)], self.kind.value_type))
@@ -433,15 +441,17 @@ class KeptColumn:
             while self._later:
                 self._numbers.append(self._translate(*self._later.pop(0), width))
         width = _width(len(self._dictionary))
-        numbers = np.concatenate(self._numbers, dtype=width) if self._numbers \
-            else np.empty(0, dtype=width)
-        self._numbers = []
-        empty = numbers < 0
-        nulls = int(empty.sum())
-        validity = pa.py_buffer(np.packbits(~empty, bitorder="little")) if nulls else None
-        indices = pa.Array.from_buffers(pa.from_numpy_dtype(width), len(numbers),
-                                        [validity, pa.py_buffer(numbers)], null_count=nulls)
-        return pa.DictionaryArray.from_arrays(indices, self._dictionary)
+        kind = pa.dictionary(pa.from_numpy_dtype(width), self.kind.value_type)
+        chunks = []
+        while self._numbers:  # one chunk a table, on the numbers kept (no copy of them)
+            numbers = self._numbers.pop(0).astype(width, copy=False)
+            empty = numbers < 0
+            nulls = int(empty.sum())
+            validity = pa.py_buffer(np.packbits(~empty, bitorder="little")) if nulls else None
+            indices = pa.Array.from_buffers(kind.index_type, len(numbers),
+                                            [validity, pa.py_buffer(numbers)], null_count=nulls)
+            chunks.append(pa.DictionaryArray.from_arrays(indices, self._dictionary))
+        return pa.chunked_array(chunks, kind)
 
 
 def _width(values: int):

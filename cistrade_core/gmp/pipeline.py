@@ -116,9 +116,13 @@ class _Staging:
         table = canonical_timestamps(self.feed, table)
         if self._writer is None:
             # Readers of the file see plain text: the Arrow schema (with its dictionary
-            # encoding) is not stored. Row groups small enough for a parallel load.
-            self._writer = pq.ParquetWriter(self.path, table.schema, compression="snappy",
-                                            store_schema=False, write_statistics=False)
+            # encoding) is not stored. Parquet dictionaries for the columns held so only
+            # (the others would be hashed for nothing), no compression (the file is read
+            # once, soon, from the page cache).
+            held_once = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
+            self._writer = pq.ParquetWriter(self.path, table.schema, compression="none",
+                                            use_dictionary=held_once, store_schema=False,
+                                            write_statistics=False)
         self._writer.write_table(table, row_group_size=STAGED_ROW_GROUP)
 
     def keep(self) -> None:

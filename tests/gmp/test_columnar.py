@@ -205,7 +205,9 @@ def test_a_kept_column_holds_its_values_whichever_way_it_is_numbered(monkeypatch
                 expected += part
             array = kept.array()
             assert plain_text(array).to_pylist() == expected
-            assert len(set(array.dictionary.to_pylist())) == len(array.dictionary)
+            for chunk in array.chunks:  # one dictionary, each value in it once
+                assert chunk.dictionary.equals(array.chunks[0].dictionary)
+                assert len(set(chunk.dictionary.to_pylist())) == len(chunk.dictionary)
 
 
 def test_repeated_keys_are_found_whether_counted_or_sorted():
