@@ -63,7 +63,7 @@ log = logging.getLogger(__name__)
 #: Statuses of a staged feed whose values other feeds may reference.
 REFERENCEABLE = (FeedStatus.VALIDATED, FeedStatus.HELD, FeedStatus.LOADED)
 #: Feeds of one :meth:`GmpLoad.run_day` in progress at once (those that do not reference
-#: each other): one is checked while another loads (checks take turns: ``_checking``).
+#: each other): one is checked while another loads (files are read in turn: ``_reading``).
 DAY_WORKERS = 2
 
 
@@ -178,9 +178,10 @@ class GmpLoad:
         self.run_id = run_id or new_run_id()
         self.lock_wait = lock_wait
         self._locks: dict[date, DayLock] = {}
-        # One feed's checks at a time in this process: the parse already uses every core,
-        # and two feeds' checks at once cost more CPU and memory than in turn.
-        self._checking = threading.Lock()
+        # One file read at a time in this process: its parse already uses every core, and
+        # two at once cost more CPU and memory than in turn. What is checked once a file
+        # is read (uniqueness, references within it) overlaps the next file's reading.
+        self._reading = threading.Lock()
         self.notifier = Notifier(self.settings)
         self.store = GmpStore(self.warehouse)  # its tables come from `cistrade db upgrade`
 
@@ -260,7 +261,7 @@ class GmpLoad:
         waiting = self.check_arrival(feed_name, day)
         if waiting is not None:
             return waiting
-        with self.day_lock(day).held(), self._checking:
+        with self.day_lock(day).held():
             self._prune_stale_stages(day)
             try:
                 return self._validate(feed, day, accept_row_count_change)
@@ -297,11 +298,12 @@ class GmpLoad:
                 scan = DataFileScan(feed, data_path)
                 may_pass = not (missing or late)
                 check = checks.FileChecks(feed, references if may_pass else None)
-                for table in scan:
-                    passing = not (scan.problems or check.failed)
-                    check.add(table, rules=passing)
-                    if may_pass and passing and not check.failed:
-                        staged.write(table)
+                with self._reading:  # the ranges are read and checked
+                    for table in scan:
+                        passing = not (scan.problems or check.failed)
+                        check.add(table, rules=passing)
+                        if may_pass and passing and not check.failed:
+                            staged.write(table)
             except OSError as exc:  # e.g. removed or made unreadable after the check
                 problem = Problem(CheckKind.FORMAT, data_path.name,
                                   f"cannot be read ({exc.strerror or type(exc).__name__})")

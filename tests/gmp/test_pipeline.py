@@ -314,15 +314,18 @@ def test_the_staged_file_is_plain_text_in_row_groups_a_load_reads_in_parallel(
 
 
 def test_feeds_that_do_not_reference_each_other_run_at_once(gmp, drop, monkeypatch):
-    """The calendar and the counterparties are in progress together, their checks in
-    turn; each starts after what it references."""
+    """The calendar and the counterparties are in progress together, their files read in
+    turn (what is checked once a file is read may overlap the next file's reading); each
+    starts after what it references."""
     import threading
     import time
 
     drop(DAY)
     spans: dict[str, tuple[float, float]] = {}
     checks: dict[str, tuple[float, float]] = {}
-    run_feed, check = GmpLoad.run_feed, GmpLoad._validate
+    from cistrade_core.gmp.parse import DataFileScan
+
+    run_feed, read = GmpLoad.run_feed, DataFileScan.__iter__
     both = threading.Barrier(2, timeout=30)
 
     def timed(self, name, day, **kwargs):
@@ -333,21 +336,20 @@ def test_feeds_that_do_not_reference_each_other_run_at_once(gmp, drop, monkeypat
         spans[name] = (start, time.monotonic())
         return outcome
 
-    def timed_check(self, feed, day, *args):
+    def timed_read(self):
         start = time.monotonic()
-        outcome = check(self, feed, day, *args)
-        checks[feed.name] = (start, time.monotonic())
-        return outcome
+        yield from read(self)
+        checks[self.feed.name] = (start, time.monotonic())
 
     monkeypatch.setattr(GmpLoad, "run_feed", timed)
-    monkeypatch.setattr(GmpLoad, "_validate", timed_check)
+    monkeypatch.setattr(DataFileScan, "__iter__", timed_read)
     outcomes = gmp.run_day(DAY)
     assert [(o.feed, o.status) for o in outcomes] == [(f, FeedStatus.LOADED) for f in FEEDS]
     for feed in ("calendar", "counterparty"):
         for upstream in set(get_feed(feed).upstream_feeds) - {feed}:
             assert spans[upstream][1] <= spans[feed][0], (upstream, feed)
     first, second = sorted((checks["calendar"], checks["counterparty"]))
-    assert first[1] <= second[0]             # one feed's checks at a time
+    assert first[1] <= second[0]             # one file read at a time
 
 
 def test_a_step_that_fails_stops_the_feeds_that_reference_it(gmp, drop, monkeypatch):
