@@ -9,6 +9,7 @@ from datetime import date, datetime
 import numpy as np
 import pandera.pandas as pa
 import pyarrow as pa_
+import pyarrow.compute as pc
 
 from cistrade_core.feeds import Feed
 from cistrade_core.gmp import columnar
@@ -179,7 +180,8 @@ class FileChecks:
         """The rules over the whole file (once every table has been added with its rules)."""
         if self._rules is None:
             raise RuntimeError("the rules were not checked over every table")
-        kept = pa_.table({name: self._kept[name].array() if name in self._kept
+        # Each kept column hashed once: its numbers serve uniqueness and references alike.
+        kept = pa_.table({name: _encoded(self._kept[name].array()) if name in self._kept
                           else pa_.chunked_array([], TEXT) for name in self.feed.column_names
                           if name in self._kept_names})
         self._kept = {}
@@ -188,6 +190,15 @@ class FileChecks:
         rules = quality_schema(self.feed, {**self.references, **within})
         self.quality.add(columnar.failures(rules, kept, columnar.WHOLE))
         return self.quality.problems(parsed)
+
+
+def _encoded(values: columnar.Values) -> columnar.Values:
+    """``values`` dictionary-encoded (text is hashed once here, not once per check)."""
+    if pa_.types.is_dictionary(values.type):
+        return values
+    if isinstance(values, pa_.ChunkedArray):
+        values = values.combine_chunks()
+    return pc.dictionary_encode(values)
 
 
 def check_control_count(parsed: ParsedFile, control: ControlFile) -> list[Problem]:

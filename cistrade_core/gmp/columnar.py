@@ -148,7 +148,11 @@ def value_set(allowed: Collection[str] | Values) -> Values:
 
 
 def _isin(values: Values, stats: dict) -> Values:
-    return pc.is_in(values, value_set=value_set(stats["allowed_values"]))
+    allowed = value_set(stats["allowed_values"])
+    if len(allowed) > 4 * len(values):  # hash the few values, not the many allowed
+        values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+        allowed = allowed.filter(pc.fill_null(pc.is_in(allowed, value_set=values), False))
+    return pc.is_in(values, value_set=allowed)
 
 
 def _lei(values: Values, stats: dict) -> Values:
@@ -461,6 +465,10 @@ def _width(values: int):
 
 def reference_values(values: Values) -> pa.Array:
     """The distinct non-empty values of a column, as a reference check's allowed values."""
+    if pa.types.is_dictionary(values.type):  # the values its rows' numbers name
+        dictionary, chunks = _dictionary(_unified(values))
+        used = pc.drop_null(pc.unique(pa.chunked_array(chunks, values.type.index_type)))
+        return plain_text(dictionary.take(used))
     distinct = pc.unique(pc.drop_null(values))
     if isinstance(distinct, pa.ChunkedArray):
         distinct = distinct.combine_chunks()

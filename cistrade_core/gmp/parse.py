@@ -126,7 +126,7 @@ def _characters(data: bytes) -> int:
 def _incomplete_tail(data: bytes) -> int:
     """How many bytes at the end of ``data`` the next chunk may complete (a split
     character, or a carriage return whose line feed follows)."""
-    if data.endswith(b"\r"):
+    if len(data) and data[-1] == 0x0D:  # "\r" (``data`` may be a memoryview)
         return 1
     for back in range(1, min(3, len(data)) + 1):
         byte = data[-back]
@@ -174,14 +174,16 @@ class _Cursor:
         name = self.names[field] if field < len(self.names) else None
         return line, characters + _characters(head) + 1, name
 
-    def advance(self, buf: bytes) -> None:
-        self.consumed += len(buf)
-        newline = buf.rfind(b"\n")
+    def advance(self, buf: bytes | bytearray, end: int | None = None) -> None:
+        """Past the first ``end`` bytes of ``buf`` (all of it by default)."""
+        end = len(buf) if end is None else end
+        self.consumed += end
+        newline = buf.rfind(b"\n", 0, end)
         if newline >= 0:
             self.characters = self.fields = 0
-            buf = buf[newline + 1:]
-        self.characters += _characters(buf)
-        self.fields += buf.count(b"|")
+        tail = bytes(buf[newline + 1:end])  # the line the bytes end in
+        self.characters += _characters(tail)
+        self.fields += tail.count(b"|")
 
 
 def _is_utf8(buf: bytes) -> bool:
@@ -196,12 +198,15 @@ def _is_utf8(buf: bytes) -> bool:
     return True
 
 
-def _first_offence(buf: bytes) -> tuple[int, str] | None:
-    """Offset of the first bad byte of ``buf`` and what is wrong (``{character}``: where)."""
+def _first_offence(buf: bytes | bytearray, end: int | None = None) -> tuple[int, str] | None:
+    """Offset of the first bad byte of ``buf`` (of its first ``end`` bytes) and what is
+    wrong (``{character}``: where)."""
+    end = len(buf) if end is None else end
+    view = memoryview(buf)[:end]
     offences = []
     try:
-        if not _is_utf8(buf):  # Arrow's check is fast; Python's says where and what
-            buf.decode("utf-8")
+        if not _is_utf8(view):  # Arrow's check is fast; Python's says where and what
+            str(view, "utf-8")
     except UnicodeDecodeError as exc:
         if exc.reason == "unexpected end of data":
             what = "file ends inside a UTF-8 character (expected UTF-8 text)"
@@ -209,10 +214,10 @@ def _first_offence(buf: bytes) -> tuple[int, str] | None:
             what = (f"invalid UTF-8 byte 0x{buf[exc.start]:02x} at character {{character}} "
                     "(expected UTF-8 text)")
         offences.append((exc.start, what))
-    if b"\x00" in buf:
-        offences.append((buf.index(b"\x00"), "NUL byte at character {character} (expected "
-                                              "text, which has none)"))
-    if b"\r" in buf and (bare := _BARE_CR.search(buf)):
+    if (nul := buf.find(b"\x00", 0, end)) >= 0:
+        offences.append((nul, "NUL byte at character {character} (expected text, which has "
+                              "none)"))
+    if buf.find(b"\r", 0, end) >= 0 and (bare := _BARE_CR.search(buf, 0, end)):
         offences.append((bare.start(), "carriage return without a line feed at character "
                                        "{character} (expected lines ending in \\n or "
                                        "\\r\\n)"))
@@ -225,26 +230,31 @@ def _check_bytes(path: Path, names: list[str]) -> Problem | None:
     The first offence is located by line, character and column.
     """
     cursor = _Cursor(path, names)
-    carry = b""
+    size = max(1, min(_CHUNK, path.stat().st_size))
+    buffer = bytearray(size + 4)  # one buffer for every chunk, and the carried bytes
+    view = memoryview(buffer)
+    carried = 0
     with path.open("rb") as fh:
         while True:
-            chunk = fh.read(_CHUNK)
-            buf = carry + chunk
-            if not buf:
+            read = fh.readinto(view[carried:carried + size])
+            end = carried + read
+            if not end:
                 break
-            keep = _incomplete_tail(buf) if chunk else 0  # nothing comes after the last chunk
-            buf, carry = buf[:len(buf) - keep], buf[len(buf) - keep:]
-            if offence := _first_offence(buf):
+            keep = _incomplete_tail(view[:end]) if read else 0  # nothing comes after the last
+            usable = end - keep
+            if offence := _first_offence(buffer, usable):
                 pos, what = offence
-                line, character, column = cursor.locate(buf, pos)
+                line, character, column = cursor.locate(bytes(view[:usable]), pos)
                 return Problem(CheckKind.FORMAT, path.name, what.format(character=character),
                                line, column)
-            cursor.advance(buf)
+            cursor.advance(buffer, usable)
             if cursor.characters > MAX_LINE_CHARS:
                 return Problem(CheckKind.FORMAT, path.name,
                                f"line longer than {MAX_LINE_CHARS:,} characters (expected at "
                                "most that)", cursor.line)
-            if not chunk:
+            view[:keep] = bytes(view[usable:end])
+            carried = keep
+            if not read:
                 break
     return None
 
