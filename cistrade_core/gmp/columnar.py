@@ -228,7 +228,12 @@ _INT32 = np.iinfo(np.int32).max
 
 
 def _duplicated(columns: list[Values]) -> np.ndarray:
-    """Rows whose values (together) occur more than once; empty values count as equal.
+    """Rows whose values (together) occur more than once; empty values count as equal."""
+    return _repeated(lambda: _key(columns))
+
+
+def _key(columns: list[Values]) -> tuple[np.ndarray, int]:
+    """The rows' values of ``columns`` as one number each, and how many numbers there are.
 
     Each column's values are numbered (Arrow's dictionary encoding) and the numbers
     combined into one key in place, a chunk at a time (32 bits while the numbers fit);
@@ -254,21 +259,36 @@ def _duplicated(columns: list[Values]) -> np.ndarray:
             segment += part
             at += len(part)
         span *= size
-    return _repeated(key, span)
+    return key, span
 
 
-def _repeated(key: np.ndarray, span: int) -> np.ndarray:
-    """Where ``key`` (numbers below ``span``) holds a value that occurs more than once."""
+#: Neighbours of a sorted key compared at once (what the comparison holds is this size).
+_STEP = 1 << 20
+
+
+def _repeated(make_key: Callable[[], tuple[np.ndarray, int]]) -> np.ndarray:
+    """Where the key that ``make_key`` builds (a new array, and how many numbers it
+    takes) holds a value that occurs more than once.
+
+    With no more numbers than rows each number is counted; otherwise the key is sorted in
+    place (no copy of it) and built again, for the rows, only when a value repeats.
+    """
+    key, span = make_key()
     if span <= len(key) + 1024:  # no more numbers than rows: count each one
         counts = np.bincount(key, minlength=span)
         repeated = counts > 1
         del counts
         return repeated[key]
-    ordered = np.sort(key)
-    same = ordered[1:] == ordered[:-1]
-    if not same.any():
-        return np.zeros(len(key), dtype=bool)
-    return np.isin(key, ordered[1:][same])
+    key.sort()
+    repeats = [part[1:][part[1:] == part[:-1]]
+               for part in (key[at:at + _STEP + 1] for at in range(0, len(key) - 1, _STEP))]
+    repeats = [part for part in repeats if len(part)]
+    rows = len(key)
+    del key
+    if not repeats:
+        return np.zeros(rows, dtype=bool)
+    key, _ = make_key()
+    return np.isin(key, np.unique(np.concatenate(repeats)))
 
 
 def _valid(values: Values) -> np.ndarray:

@@ -211,11 +211,27 @@ def test_a_kept_column_holds_its_values_whichever_way_it_is_numbered(monkeypatch
 
 
 def test_repeated_keys_are_found_whether_counted_or_sorted():
-    key = np.array([7, 3, 10**15, 3, 10**15 + 1, 10**15], dtype=np.int64)
+    key = [7, 3, 10**15, 3, 10**15 + 1, 10**15]
     expected = [False, True, True, True, False, True]
-    assert columnar._repeated(key, 10**15 + 2).tolist() == expected  # sorted
-    small = np.array([2, 0, 1, 0, 3, 1])
-    assert columnar._repeated(small, 4).tolist() == [False, True, True, True, False, True]
+    sorted_key = columnar._repeated(lambda: (np.array(key, dtype=np.int64), 10**15 + 2))
+    assert sorted_key.tolist() == expected
+    counted = columnar._repeated(lambda: (np.array([2, 0, 1, 0, 3, 1]), 4))
+    assert counted.tolist() == [False, True, True, True, False, True]
+    unique = columnar._repeated(lambda: (np.array(key[:3] + key[4:5], dtype=np.int64), 10**16))
+    assert not unique.any()
+
+
+def test_repeats_are_found_across_the_steps_of_a_sorted_key(monkeypatch):
+    monkeypatch.setattr(columnar, "_STEP", 3)
+    rng = np.random.default_rng(5)
+    for rows in (0, 1, 2, 3, 4, 7, 10, 31):
+        for _ in range(20):
+            key = rng.integers(0, 10**12, rows) if rng.random() < 0.5 \
+                else rng.integers(0, max(rows, 1) * 2, rows) * 10**9
+            values, counts = np.unique(key, return_counts=True)
+            expected = np.isin(key, values[counts > 1])
+            found = columnar._repeated(lambda k=key: (k.copy(), 10**13))
+            assert found.tolist() == expected.tolist()
 
 
 def test_a_check_without_a_columnar_evaluation_is_refused():
