@@ -8,11 +8,14 @@ into a database file, as the load writes one, is shown beside it); the fixed sta
 of a day (connections, schema objects, lazy imports) is the check + load of a tiny drop
 (scale 0.01), and the normal day is also shown without it. Then the Great Expectations
 suites of the normal day, all four feeds in one process as the DAG's ``expectations``
-task runs them: wall and CPU seconds, the import included.
+task runs them: wall and CPU seconds, the import included. Last, each target with its
+verdict, and the peak RSS each larger day adds a row (``CISTRADE_BENCH_SCALES=10,100,200``
+for several).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -27,6 +30,9 @@ DAY = date(2026, 11, 27)
 SCALES = [float(s) for s in os.environ.get("CISTRADE_BENCH_SCALES", "1,100").split(",")]
 #: The drop whose check + load is taken as a day's fixed start-up.
 FIXED_SCALE = 0.01
+#: Targets: a day (the normal day less its start-up) within this many times the floor,
+#: the x100 day's peak RSS, and the Great Expectations suites' CPU seconds.
+MAX_X_FLOOR, MAX_RSS_MB, MAX_GX_CPU_S = 3.0, 1024, 15.0
 
 _LOAD = """
 import json, resource, sys, time
@@ -98,11 +104,34 @@ def _load(folder: Path) -> dict:
         return _run(_LOAD, DAY.isoformat(), env=env)
 
 
+def _verdict(what: str, value: float, most: float, unit: str) -> str:
+    return (f"{what}: {value:,.2f}{unit} (at most {most:,g}): "
+            f"{'met' if value <= most else 'not met'}")
+
+
+def _growth(days: dict[float, tuple[dict, dict, dict]]) -> str:
+    """Peak RSS added per row from each day to the next larger one (the target: flat)."""
+    lines = ["peak RSS added a row, from each day to the next (target: flat, 0):"]
+    scales = sorted(days)
+    for small, large in itertools.pairwise(scales):
+        parts = []
+        for what, a, b in zip(("cistrade", "duckdb read_csv", "read_csv to a file"),
+                              days[small], days[large], strict=True):
+            per_row = (b["rss_mb"] - a["rss_mb"]) * 2**20 / max(b["rows"] - a["rows"], 1)
+            parts.append(f"{what} {per_row:,.0f} B")
+        lines.append(f"  x{small:g} to x{large:g}: " + ", ".join(parts))
+    if len(scales) < 2:
+        lines.append("  (two scales or more: CISTRADE_BENCH_SCALES=10,100,200)")
+    return "\n".join(lines)
+
+
 def main() -> None:
     print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'day':<8}{'what':<28}{'rows':>12}{'wall s':>9}{'rows/s':>12}{'peak RSS MB':>13}"
           f"{'x floor':>9}")
     fixed = _load(_drop(FIXED_SCALE))
+    days: dict[float, tuple[dict, dict, dict]] = {}
+    verdicts: list[str] = []
     print(f"x{FIXED_SCALE:<7g}{'check + load (start-up)':<28}{fixed['rows']:>12,}"
           f"{fixed['wall']:>9.2f}{'':>12}{fixed['rss_mb']:>13,.0f}", flush=True)
     for scale in SCALES:
@@ -119,12 +148,25 @@ def main() -> None:
         beyond = max(ours["wall"] - fixed["wall"], 0.0)
         print(f"x{scale:<7g}{'  less the start-up':<28}{'':>12}{beyond:>9.2f}{'':>12}{'':>13}"
               f"{beyond / floor['wall']:>9.1f}", flush=True)
+        days[scale] = ours, floor, on_disk
+        if scale == 1.0:
+            verdicts.append(_verdict("x1 less the start-up", beyond / floor["wall"],
+                                     MAX_X_FLOOR, "x the floor"))
+        elif scale == 100:
+            verdicts.append(_verdict("x100", ours["wall"] / floor["wall"], MAX_X_FLOOR,
+                                     "x the floor"))
+            verdicts.append(_verdict("x100 peak RSS", ours["rss_mb"], MAX_RSS_MB, " MB"))
     if 1.0 in SCALES:
         with tempfile.TemporaryDirectory(prefix="cistrade-bench-") as home:
             env = dict(os.environ, CISTRADE_HOME=home, CISTRADE_LANDING_DIR=str(_drop(1.0)))
             gx = _run(_GX, DAY.isoformat(), env=env)
         print(f"x1      {'GX suites, 4 feeds':<28}{'':>12}{gx['wall']:>9.2f}"
               f"{'CPU s ' + format(gx['cpu'], '.2f'):>12}{gx['rss_mb']:>13,.0f}")
+        verdicts.append(_verdict("GX suites", gx["cpu"], MAX_GX_CPU_S, " CPU s"))
+    print("targets:")
+    for line in verdicts:
+        print(f"  {line}")
+    print(_growth(days))
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

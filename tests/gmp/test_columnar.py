@@ -282,3 +282,33 @@ def test_year_zero_is_no_real_date_or_timestamp():
         False, True]
     assert columnar.is_utc_timestamp(
         pa_.array(["0000-12-31T23:59:59Z", "0001-01-01T00:00:00Z"])).to_pylist() == [False, True]
+
+
+def test_a_set_lookup_is_the_same_whichever_side_is_hashed():
+    rng = np.random.default_rng(11)
+    words = [f"V{i}" for i in range(40)]
+    for _ in range(200):
+        values = [None if rng.random() < 0.2 else words[i]
+                  for i in rng.integers(0, len(words), int(rng.integers(0, 12)))]
+        allowed = list(dict.fromkeys(words[i] for i in rng.integers(0, len(words),
+                                                                    int(rng.integers(0, 60)))))
+        if rng.random() < 0.2:
+            allowed.append(None)
+        cut = int(rng.integers(0, len(values) + 1))
+        chunked = pa_.chunked_array([pa_.array(values[:cut], pa_.string()),
+                                     pa_.array(values[cut:], pa_.string())])
+        for given_values in (pa_.array(values, pa_.string()), chunked):
+            found = columnar._isin(given_values, {"allowed_values": pa_.array(allowed,
+                                                                              pa_.string())})
+            expected = [v in allowed for v in values]
+            assert found.to_pylist() == expected, (values, allowed)
+
+
+def test_reference_values_of_a_dictionary_column_are_the_values_its_rows_use():
+    dictionary = pa_.array(["GB", "US", "JP", "FR"], pa_.string())
+    chunks = [pa_.DictionaryArray.from_arrays(pa_.array(indices, pa_.int16()), dictionary)
+              for indices in ([1, None, 1], [], [3, 1, None])]
+    column = pa_.chunked_array(chunks, chunks[0].type)
+    assert sorted(columnar.reference_values(column).to_pylist()) == ["FR", "US"]
+    plain = pa_.array(["US", None, "US", "FR"], pa_.string())
+    assert sorted(columnar.reference_values(plain).to_pylist()) == ["FR", "US"]
