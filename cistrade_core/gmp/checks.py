@@ -9,7 +9,6 @@ from datetime import date, datetime
 import numpy as np
 import pandera.pandas as pa
 import pyarrow as pa_
-import pyarrow.compute as pc
 
 from cistrade_core.feeds import Feed
 from cistrade_core.gmp import columnar
@@ -139,19 +138,16 @@ class FileChecks:
         self.types = FailureTally(CheckKind.FORMAT)
         self.quality = FailureTally(CheckKind.DATA_QUALITY)
         self._types = format_schema(feed)
+        #: References to a column of the feed itself, by their key among the references.
+        self._within = {f"{r.feed}.{r.column}": r.column for r in feed.references.values()
+                        if r.feed == feed.name}
         self._rules = None if references is None else quality_schema(
-            feed, {**references, **dict.fromkeys(self._within(), pa_.array([], pa_.string()))})
+            feed, {**references, **dict.fromkeys(self._within, pa_.array([], pa_.string()))})
         self._kept: dict[str, columnar.KeptColumn] = {}
         if self._rules is not None:
             self._kept_names = set(columnar.whole_file_columns(self._rules))
-            self._kept_names.update(ref.column for ref in feed.references.values()
-                                    if ref.feed == feed.name)
+            self._kept_names.update(self._within.values())
         self.rows = 0
-
-    def _within(self) -> list[str]:
-        """Keys of the references to a column of the feed itself."""
-        return [f"{r.feed}.{r.column}" for r in self.feed.references.values()
-                if r.feed == self.feed.name]
 
     @property
     def failed(self) -> bool:
@@ -181,24 +177,15 @@ class FileChecks:
         if self._rules is None:
             raise RuntimeError("the rules were not checked over every table")
         # Each kept column hashed once: its numbers serve uniqueness and references alike.
-        kept = pa_.table({name: _encoded(self._kept[name].array()) if name in self._kept
+        kept = pa_.table({name: columnar.encoded(self._kept[name].array()) if name in self._kept
                           else pa_.chunked_array([], TEXT) for name in self.feed.column_names
                           if name in self._kept_names})
         self._kept = {}
-        within = {f"{r.feed}.{r.column}": columnar.reference_values(kept.column(r.column))
-                  for r in self.feed.references.values() if r.feed == self.feed.name}
+        within = {key: columnar.reference_values(kept.column(column))
+                  for key, column in self._within.items()}
         rules = quality_schema(self.feed, {**self.references, **within})
         self.quality.add(columnar.failures(rules, kept, columnar.WHOLE))
         return self.quality.problems(parsed)
-
-
-def _encoded(values: columnar.Values) -> columnar.Values:
-    """``values`` dictionary-encoded (text is hashed once here, not once per check)."""
-    if pa_.types.is_dictionary(values.type):
-        return values
-    if isinstance(values, pa_.ChunkedArray):
-        values = values.combine_chunks()
-    return pc.dictionary_encode(values)
 
 
 def check_control_count(parsed: ParsedFile, control: ControlFile) -> list[Problem]:

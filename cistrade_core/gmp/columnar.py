@@ -189,16 +189,23 @@ def _dictionary(values: Values) -> tuple[pa.Array, list[pa.Array]]:
     return chunks[0].dictionary, [c.indices for c in chunks]
 
 
+def encoded(values: Values) -> Values:
+    """``values`` dictionary-encoded (as they are if they are already): text is hashed
+    once, and its numbers serve every check over the column."""
+    if pa.types.is_dictionary(values.type):
+        return values
+    # One array: encoding the chunks one by one would give each the dictionary of all
+    # values so far (a copy of the growing dictionary per chunk).
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return pc.dictionary_encode(values)
+
+
 def _numbering(values: Values) -> tuple[int, Iterator[np.ndarray]]:
     """How many numbers the distinct values of ``values`` take (nulls: one more), and each
     chunk's values as those numbers, chunk by chunk (a chunk's worth at a time). Chunks
     with dictionaries of their own are numbered by one dictionary of all their values."""
-    if not pa.types.is_dictionary(values.type):
-        # One array: encoding the chunks one by one would give each the dictionary of all
-        # values so far (a copy of the growing dictionary per chunk).
-        if isinstance(values, pa.ChunkedArray):
-            values = values.combine_chunks()
-        values = pc.dictionary_encode(values)
+    values = encoded(values)
     chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
     if not chunks:
         return 1, iter(())

@@ -392,7 +392,7 @@ class DataFileScan:
                     for line in blank_lines
                 ]
                 table = table.filter(pc.invert(blank))
-                lines = np.union1d(lines, blank_lines)
+                lines = local.without(blank_idx).skipped + first - 2
         if len(lines):
             self._skipped.append(lines)
         self.rows += table.num_rows
