@@ -147,8 +147,9 @@ def calendar_rows(day: date, scale: float = 1.0) -> Iterator[Row]:
     """About ``100,000 * scale`` holidays: ~29 years around ``day`` of every calendar.
 
     Beyond one copy of the real calendars (scale > 1, for benchmarks) the codes are
-    suffixed with a number, as if GMP served more financial centres. Rows are
-    yielded one by one so a 10-million-row day needs little memory.
+    suffixed with a number, as if GMP served more financial centres (the last copy is
+    the first rows of the real calendars only). Rows come by code and date, as GMP
+    extracts them, and are yielded one by one so a 10-million-row day needs little memory.
     """
     base = _holiday_rows(day.year - 14, day.year + 14)
     target = max(1, round(FEEDS["calendar"].expected_rows * scale))
@@ -157,13 +158,17 @@ def calendar_rows(day: date, scale: float = 1.0) -> Iterator[Row]:
         for i in range(target):
             yield list(base[int(i * step)])
         return
-    yield from (list(r) for r in base)
-    produced, copy = len(base), 1
-    while produced < target:
-        for code, day_text, name in base[: target - produced]:
-            yield [f"{code}{copy}", day_text, name]
-        produced += min(len(base), target - produced)
-        copy += 1
+    spans: dict[str, list[int]] = {}  # each real code's rows in base (sorted by code, date)
+    for i, (code, _, _) in enumerate(base):
+        spans.setdefault(code, [i, i])[1] = i + 1
+    copies = [(copy, min(len(base), target - copy * len(base)))
+              for copy in range(-(-target // len(base)))]  # and how many rows of base each
+    codes = sorted((f"{code}{copy or ''}", code, rows)
+                   for copy, rows in copies for code in spans if spans[code][0] < rows)
+    for suffixed, code, rows in codes:
+        start, end = spans[code]
+        for _, day_text, name in base[start:min(end, rows)]:
+            yield [suffixed, day_text, name]
 
 
 _NAME_PARTS = (

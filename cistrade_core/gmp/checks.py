@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -10,9 +10,10 @@ import numpy as np
 import pandera.pandas as pa
 import pyarrow as pa_
 
-from cistrade_core.feeds import Feed
+from cistrade_core.feeds import ColumnType, Feed
 from cistrade_core.gmp import columnar
 from cistrade_core.gmp.control import ControlFile
+from cistrade_core.gmp.key_order import KeyOrder
 from cistrade_core.gmp.parse import ParsedFile
 from cistrade_core.gmp.problems import CheckKind, Problem
 from cistrade_core.gmp.schedule import timestamp_window
@@ -129,10 +130,14 @@ class FileChecks:
     the file look at are kept, and checked once the file is read.
 
     ``references``: the values of the other feeds' columns this feed references (None:
-    some are missing, so the quality is not checked).
+    some are missing, so the quality is not checked). ``read_back``, given column names,
+    returns those columns of every row added (as the staged file holds them): with it, a
+    key whose rows come in key order is known unique as they come, and its columns are
+    not kept; they are read back only if the order breaks.
     """
 
-    def __init__(self, feed: Feed, references: Mapping[str, Collection[str]] | None) -> None:
+    def __init__(self, feed: Feed, references: Mapping[str, Collection[str]] | None,
+                 read_back: Callable[[list[str]], pa_.Table] | None = None) -> None:
         self.feed = feed
         self.references = references
         self.types = FailureTally(CheckKind.FORMAT)
@@ -144,10 +149,21 @@ class FileChecks:
         self._rules = None if references is None else quality_schema(
             feed, {**references, **dict.fromkeys(self._within, pa_.array([], pa_.string()))})
         self._kept: dict[str, columnar.KeptColumn] = {}
+        self._read_back = read_back
+        self._orders: list[KeyOrder] = []
         if self._rules is not None:
-            self._kept_names = set(columnar.whole_file_columns(self._rules))
-            self._kept_names.update(self._within.values())
+            if read_back is not None:  # (a timestamp is read back canonical: not its text)
+                timestamps = {c.name for c in feed.columns if c.type is ColumnType.TIMESTAMP}
+                self._orders = [KeyOrder(key) for key in columnar.unique_keys(self._rules)
+                                if not timestamps.intersection(key)]
+            self._kept_names = self._whole_file_columns()
         self.rows = 0
+
+    def _whole_file_columns(self) -> set[str]:
+        """The columns the checks over the whole file look at, less those of the keys
+        known unique so far."""
+        in_order = [order.columns for order in self._orders if order.holds]
+        return {*columnar.whole_file_columns(self._rules, in_order), *self._within.values()}
 
     @property
     def failed(self) -> bool:
@@ -162,6 +178,8 @@ class FileChecks:
             self._rules = None
         if self._rules is not None:
             self.quality.add(columnar.failures(self._rules, table, columnar.ROWS), self.rows)
+            for order in self._orders:
+                order.add(table)
             for name in self.feed.column_names:
                 if name in self._kept_names:
                     kept = self._kept.setdefault(
@@ -176,15 +194,28 @@ class FileChecks:
         """The rules over the whole file (once every table has been added with its rules)."""
         if self._rules is None:
             raise RuntimeError("the rules were not checked over every table")
+        needed = self._whole_file_columns()
+        read_back = sorted(needed - self._kept_names)  # those of keys whose order broke
+        back = self._read_back(read_back) if read_back else None
+        if back is not None and back.num_rows != self.rows:
+            raise RuntimeError(f"{self.feed.name}: {back.num_rows:,} rows read back, "
+                               f"{self.rows:,} checked")
+
+        def column(name: str) -> pa_.ChunkedArray:
+            if name in read_back:
+                return back.column(name)
+            return self._kept[name].array() if name in self._kept else \
+                pa_.chunked_array([], TEXT)
+
         # Each kept column hashed once: its numbers serve uniqueness and references alike.
-        kept = pa_.table({name: columnar.encoded(self._kept[name].array()) if name in self._kept
-                          else pa_.chunked_array([], TEXT) for name in self.feed.column_names
-                          if name in self._kept_names})
+        kept = pa_.table({name: columnar.encoded(column(name)) for name in self.feed.column_names
+                          if name in needed})
         self._kept = {}
         within = {key: columnar.reference_values(kept.column(column))
                   for key, column in self._within.items()}
         rules = quality_schema(self.feed, {**self.references, **within})
-        self.quality.add(columnar.failures(rules, kept, columnar.WHOLE))
+        known_unique = [order.columns for order in self._orders if order.holds]
+        self.quality.add(columnar.failures(rules, kept, columnar.WHOLE, known_unique))
         return self.quality.problems(parsed)
 
 

@@ -345,27 +345,37 @@ def _whole_file(check) -> bool:
     return check.name == "reference" and bool((check.statistics or {}).get(WITHIN_FEED))
 
 
-def whole_file_columns(schema) -> list[str]:
-    """The columns the :data:`WHOLE` checks of ``schema`` look at."""
-    names = set(schema.unique or [])
+def unique_keys(schema) -> list[tuple[str, ...]]:
+    """The keys ``schema`` holds unique: its key of several columns, each unique column."""
+    keys = [tuple(schema.unique)] if schema.unique else []
+    return keys + [(name,) for name, column in schema.columns.items() if column.unique]
+
+
+def whole_file_columns(schema, known_unique: Collection[tuple[str, ...]] = ()) -> list[str]:
+    """The columns the :data:`WHOLE` checks of ``schema`` look at (those of the
+    ``known_unique`` keys not checked: see :func:`failures`)."""
+    names = {name for key in unique_keys(schema) if key not in known_unique for name in key}
     for name, column in schema.columns.items():
-        if column.unique or any(_whole_file(c) for c in column.checks):
+        if any(_whole_file(c) for c in column.checks):
             names.add(name)
     return [name for name in schema.columns if name in names]
 
 
-def failures(schema, table: pa.Table, scope: str | None = None) -> Iterator[Failures]:
+def failures(schema, table: pa.Table, scope: str | None = None,
+             known_unique: Collection[tuple[str, ...]] = ()) -> Iterator[Failures]:
     """The failing rows of ``table`` for every check of the pandera ``schema``, in pandera's
     order: the schema-wide checks (key of several columns, checks across columns), then
     column by column: empty values, duplicates, then its checks as declared.
 
     ``scope`` :data:`ROWS` or :data:`WHOLE` evaluates only those checks (for
     :data:`WHOLE`, ``table`` need only hold :func:`whole_file_columns`); each
-    :attr:`Failures.order` is the check's place in the order of all of them.
+    :attr:`Failures.order` is the check's place in the order of all of them. The keys of
+    :func:`unique_keys` in ``known_unique`` are known to hold no value twice (their rows
+    come in key order: :mod:`cistrade_core.gmp.key_order`), so they are not checked.
     """
     names = list(schema.columns)
     if scope == WHOLE:
-        missing = set(whole_file_columns(schema)) - set(table.column_names)
+        missing = set(whole_file_columns(schema, known_unique)) - set(table.column_names)
         if missing:
             raise UnsupportedCheck(f"{schema.name}: the table lacks {sorted(missing)}")
     elif table.column_names != names:
@@ -375,10 +385,11 @@ def failures(schema, table: pa.Table, scope: str | None = None) -> Iterator[Fail
     order = itertools.count()
     if schema.unique:
         key = list(schema.unique)
-        duplicated = _duplicated([table.column(c) for c in key]) if whole else None
+        whole_key = whole and tuple(key) not in known_unique
+        duplicated = _duplicated([table.column(c) for c in key]) if whole_key else None
         for name in key:
             at = next(order)
-            if whole:
+            if whole_key:
                 values = table.column(name)
                 yield Failures(name, "multiple_fields_uniqueness",
                                np.flatnonzero(duplicated & _valid(values)), values, at)
@@ -401,7 +412,7 @@ def failures(schema, table: pa.Table, scope: str | None = None) -> Iterator[Fail
                 yield Failures(name, "not_nullable", np.flatnonzero(~valid), None, at)
         if column.unique:
             at = next(order)
-            if whole:
+            if whole and (name,) not in known_unique:
                 yield Failures(name, "field_uniqueness",
                                np.flatnonzero(_duplicated([values]) & valid), values,
                                at)

@@ -90,6 +90,8 @@ class _Staging:
         self._written: deque[futures.Future] = deque()
         self._pending: list[pa.Table] = []
         self._rows = 0
+        self._held_once: list[str] = []  # the columns written with Parquet dictionaries
+        self._closed = False
 
     def write(self, table: pa.Table) -> None:
         """Append ``table``'s rows: written a row group of :data:`STAGED_ROW_GROUP` rows
@@ -120,6 +122,7 @@ class _Staging:
             # (the others would be hashed for nothing), no compression (the file is read
             # once, soon, from the page cache).
             held_once = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
+            self._held_once = held_once
             self._writer = pq.ParquetWriter(self.path, table.schema, compression="none",
                                             use_dictionary=held_once, store_schema=False,
                                             write_statistics=False)
@@ -128,8 +131,18 @@ class _Staging:
     def keep(self) -> None:
         self.kept = True
 
+    def read(self, columns: list[str]) -> pa.Table:
+        """``columns`` of every row written, read back (the file is finished first; the
+        columns held dictionary-encoded come back so)."""
+        self.close()
+        return pq.read_table(self.path, columns=columns,
+                             read_dictionary=[c for c in columns if c in self._held_once])
+
     def close(self) -> None:
-        """Wait for every table to be written and finish the file."""
+        """Wait for every table to be written and finish the file (once)."""
+        if self._closed:
+            return
+        self._closed = True
         self._flush(last=True)
         while self._written:
             self._written.popleft().result()
@@ -292,12 +305,15 @@ class GmpLoad:
         references, missing = self._references(feed, day)
         # The file is read a range at a time: each range is checked on this thread while
         # the next ones are parsed and the checked ones staged; only the columns of the
-        # checks over the whole file (uniqueness, references within it) are kept.
+        # checks over the whole file (uniqueness, references within it) are kept, less
+        # those of a key whose rows come in key order (read back from the staged file
+        # only if the order breaks).
         with self._staging(feed, day) as staged:
             try:
                 scan = DataFileScan(feed, data_path)
                 may_pass = not (missing or late)
-                check = checks.FileChecks(feed, references if may_pass else None)
+                check = checks.FileChecks(feed, references if may_pass else None,
+                                          read_back=staged.read)
                 with self._reading:  # the ranges are read and checked
                     for table in scan:
                         passing = not (scan.problems or check.failed)

@@ -159,6 +159,45 @@ def test_a_day_read_in_small_ranges_is_judged_as_read_at_once(
     assert fault is not None or len(seen[0][1]) == len(FEEDS)
 
 
+def test_a_calendar_out_of_key_order_is_checked_for_repeats_across_its_ranges(
+        gmp, drop, warehouse, monkeypatch):
+    """Read 2 KiB at a time: the calendar in key order (as generated) is known unique as it
+    is read; its lines reversed, its key is read back from the staged file once; a repeated
+    key far apart in the reversed file is found on both lines."""
+    from cistrade_core.gmp import parse, pipeline
+
+    monkeypatch.setattr(parse, "RANGE_BYTES", 2048)
+    read_back = []
+    real_read = pipeline._Staging.read
+
+    def read(staging, columns):
+        read_back.append(columns)
+        return real_read(staging, columns)
+
+    monkeypatch.setattr(pipeline._Staging, "read", read)
+    path = drop(DAY)["calendar"]
+    header, *lines = path.read_text().splitlines(keepends=True)
+    assert len(lines) * 40 > 4 * 2048  # several ranges
+    [loaded] = gmp.run_day(DAY, feeds=["calendar"])
+    assert loaded.status is FeedStatus.LOADED and read_back == []
+
+    path.write_text(header + "".join(reversed(lines)))
+    [loaded] = gmp.run_day(DAY, feeds=["calendar"])
+    assert loaded.status is FeedStatus.LOADED and loaded.rows == len(lines)
+    assert read_back == [["calendar_code", "holiday_date"]]
+
+    code, day, _ = lines[-1].split("|")  # the reversed file's first line, line 2
+    lines[1] = f"{code}|{day}|Another name\n"  # its line len(lines)
+    path.write_text(header + "".join(reversed(lines)))
+    [rejected] = gmp.run_day(DAY, feeds=["calendar"])
+    assert rejected.status is FeedStatus.REJECTED and rejected.kind is CheckKind.DATA_QUALITY
+    assert rejected.problem_count == 4  # both lines, both columns of the key
+    assert all("duplicate key calendar_code + holiday_date" in p for p in rejected.problems)
+    assert sorted(int(p.split(",")[0].rsplit(" ", 1)[1]) for p in rejected.problems) == \
+        [2, 2, len(lines), len(lines)]
+    assert current_day(warehouse, "calendar") == [DAY]  # the good load stays
+
+
 def test_missing_file_alert_waits_for_the_deadline_and_is_sent_once(gmp, clock, smtp_server):
     from datetime import UTC, datetime
 
