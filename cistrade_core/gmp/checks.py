@@ -207,14 +207,19 @@ class FileChecks:
             return self._kept[name].array() if name in self._kept else \
                 pa_.chunked_array([], TEXT)
 
-        # Each kept column hashed once: its numbers serve uniqueness and references alike.
-        kept = pa_.table({name: columnar.encoded(column(name)) for name in self.feed.column_names
+        known_unique = [order.columns for order in self._orders if order.holds]
+        # A column of a key still to check is hashed once: its numbers serve uniqueness
+        # and references alike. One known unique is its own distinct values.
+        numbered = set(columnar.whole_file_columns(self._rules, known_unique)) & {
+            name for key in columnar.unique_keys(self._rules) for name in key}
+        distinct = {key[0] for key in known_unique if len(key) == 1}
+        kept = pa_.table({name: columnar.encoded(column(name)) if name in numbered
+                          else column(name) for name in self.feed.column_names
                           if name in needed})
         self._kept = {}
-        within = {key: columnar.reference_values(kept.column(column))
+        within = {key: columnar.reference_values(kept.column(column), column in distinct)
                   for key, column in self._within.items()}
         rules = quality_schema(self.feed, {**self.references, **within})
-        known_unique = [order.columns for order in self._orders if order.holds]
         self.quality.add(columnar.failures(rules, kept, columnar.WHOLE, known_unique))
         return self.quality.problems(parsed)
 

@@ -140,8 +140,26 @@ def _str_matches(values: Values, stats: dict) -> Values:
                                     else f"^(?:{pattern})")
 
 
-def value_set(allowed: Collection[str] | Values) -> Values:
+class SharedValues:
+    """Allowed values held as one Arrow array that copies of a schema share (pandera
+    deep-copies a schema's checks as it builds the schema)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: Values) -> None:
+        self.values = values
+
+    def __deepcopy__(self, memo: dict) -> SharedValues:
+        return self
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def value_set(allowed: Collection[str] | Values | SharedValues) -> Values:
     """Allowed values as an Arrow array of text."""
+    if isinstance(allowed, SharedValues):
+        return allowed.values
     if isinstance(allowed, pa.Array | pa.ChunkedArray):
         return allowed
     return pa.array(list(allowed), pa.string())
@@ -462,11 +480,14 @@ class KeptColumn:
             if not pc.all(known).as_py():
                 self._dictionary = pa.concat_arrays(
                     [self._dictionary, chunk.dictionary.filter(pc.invert(known))])
-            self._numbers.append(self._translate(chunk.dictionary, own, np.int16))
+            into = pc.index_in(chunk.dictionary, value_set=self._dictionary)
+            self._numbers.append(self._translate(into.to_numpy(zero_copy_only=False), own,
+                                                 np.int16))
 
-    def _translate(self, own: pa.Array, numbers: np.ndarray, width) -> np.ndarray:
-        """``numbers`` into ``own`` as numbers into the column's dictionary."""
-        into = pc.index_in(own, value_set=self._dictionary).to_numpy(zero_copy_only=False)
+    @staticmethod
+    def _translate(into: np.ndarray, numbers: np.ndarray, width) -> np.ndarray:
+        """``numbers`` into a dictionary as numbers into the column's, given where each
+        value of that dictionary is in the column's (``into``)."""
         return np.append(into, -1).astype(width)[numbers]
 
     def array(self) -> Values:
@@ -474,14 +495,18 @@ class KeptColumn:
         if self._dictionary is None:  # one array: hashed faster than in chunks
             chunks, self._chunks = self._chunks, []
             return pa.chunked_array(chunks, self.kind).combine_chunks()
-        if self._later:
-            self._dictionary = pc.unique(pa.chunked_array(
-                [self._dictionary, *(own for own, _ in self._later)], self.kind.value_type))
-            if isinstance(self._dictionary, pa.ChunkedArray):
-                self._dictionary = self._dictionary.combine_chunks()
+        if self._later:  # every dictionary's values numbered in one pass (one hash table)
+            owns = [self._dictionary, *(own for own, _ in self._later)]
+            numbered = pc.dictionary_encode(
+                pa.chunked_array(owns, self.kind.value_type).combine_chunks())
+            self._dictionary = numbered.dictionary  # its first values: the old dictionary's
+            into = numbered.indices.to_numpy(zero_copy_only=False)
+            at = len(owns[0])
             width = _width(len(self._dictionary))
             while self._later:
-                self._numbers.append(self._translate(*self._later.pop(0), width))
+                own, numbers = self._later.pop(0)
+                self._numbers.append(self._translate(into[at:at + len(own)], numbers, width))
+                at += len(own)
         width = _width(len(self._dictionary))
         kind = pa.dictionary(pa.from_numpy_dtype(width), self.kind.value_type)
         chunks = []
@@ -501,8 +526,13 @@ def _width(values: int):
     return np.int16 if values <= np.iinfo(np.int16).max else np.int32
 
 
-def reference_values(values: Values) -> pa.Array:
-    """The distinct non-empty values of a column, as a reference check's allowed values."""
+def reference_values(values: Values, distinct: bool = False) -> pa.Array:
+    """The distinct non-empty values of a column, as a reference check's allowed values
+    (``distinct``: no value is there twice, so none is hashed)."""
+    if distinct and not pa.types.is_dictionary(values.type):
+        values = pc.drop_null(values)
+        return plain_text(values.combine_chunks() if isinstance(values, pa.ChunkedArray)
+                          else values)
     if pa.types.is_dictionary(values.type):  # the values its rows' numbers name
         dictionary, chunks = _dictionary(_unified(values))
         used = pc.drop_null(pc.unique(pa.chunked_array(chunks, values.type.index_type)))

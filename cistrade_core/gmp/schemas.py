@@ -45,7 +45,8 @@ def _in_range(lo: int | None, hi: int | None) -> Callable[[pd.Series], pd.Series
     return _on_arrow(lambda text: columnar.in_range(text, lo, hi))
 
 
-def _is_in(allowed: Collection[str] | pa_.Array) -> Callable[[pd.Series], pd.Series]:
+def _is_in(allowed: Collection[str] | pa_.Array | columnar.SharedValues
+           ) -> Callable[[pd.Series], pd.Series]:
     """Membership of a large value set, kept as Arrow (``Check.isin`` copies it to a set)."""
     return _on_arrow(lambda text: pc.is_in(text, value_set=columnar.value_set(allowed)))
 
@@ -89,6 +90,7 @@ def rule_checks(col: Column, references: Mapping[str, Collection[str]],
         allowed = references.get(f"{ref.feed}.{ref.column}")
         if allowed is None:
             raise KeyError(f"values of {ref.feed}.{ref.column} are needed to check {col.name}")
+        allowed = columnar.SharedValues(columnar.value_set(allowed))
         checks.append(pa.Check(
             _is_in(allowed), name="reference",
             statistics={"allowed_values": allowed, columnar.WITHIN_FEED: ref.feed == feed},

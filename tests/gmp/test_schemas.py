@@ -242,3 +242,23 @@ def test_every_column_has_a_rule_case():
     assert {(f.name, c.name) for f in FEEDS.values() for c in f.columns} == covered
     permissions = {p.id for p in COLUMN_RULES if not p.values[3]}  # nothing to refuse
     assert permissions == {"country.region.may_be_empty", "counterparty.short_name.may_be_empty"}
+
+
+def test_copies_of_a_schema_share_its_allowed_values():
+    """pandera deep-copies a schema's checks as it builds it: a reference's allowed values
+    (a whole column of a file, for the counterparties' parents) are shared, not copied."""
+    import copy
+
+    from cistrade_core.gmp.schemas import quality_schema
+
+    ids = pa.array([f"CP{i:07d}" for i in range(1000)])
+    schema = quality_schema(get_feed("counterparty"), {
+        "country.country_code": {"GB"}, "counterparty.counterparty_id": ids})
+    [check] = [c for c in schema.columns["parent_id"].checks if c.name == "reference"]
+    allowed = check.statistics["allowed_values"]
+    assert allowed.values is ids
+    assert copy.deepcopy(schema).columns["parent_id"].checks[0].statistics[
+        "allowed_values"].values is ids
+    assert run("counterparty", [GOOD["counterparty"],
+                                dict(GOOD["counterparty"], counterparty_id="CP0000002",
+                                     parent_id="CP0000404")])[0].value == "CP0000404"
