@@ -10,7 +10,8 @@ of a day (connections, schema objects, lazy imports) is the check + load of a ti
 suites of the normal day, all four feeds in one process as the DAG's ``expectations``
 task runs them: wall and CPU seconds, the import included. Last, each target with its
 verdict, and the peak RSS each larger day adds a row (``CISTRADE_BENCH_SCALES=10,100,200``
-for several).
+for larger days): the whole day's, and the largest feed's (the calendar, checked and
+loaded alone, and its checks only), which is read a range at a time and must stay flat.
 """
 
 from __future__ import annotations
@@ -27,12 +28,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = Path(os.environ.get("CISTRADE_HOME", ROOT / ".cistrade")) / "bench"
 DAY = date(2026, 11, 27)
-SCALES = [float(s) for s in os.environ.get("CISTRADE_BENCH_SCALES", "1,100").split(",")]
+SCALES = [float(s) for s in os.environ.get("CISTRADE_BENCH_SCALES", "1,10,100").split(",")]
 #: The drop whose check + load is taken as a day's fixed start-up.
 FIXED_SCALE = 0.01
 #: Targets: a day (the normal day less its start-up) within this many times the floor,
 #: the x100 day's peak RSS, and the Great Expectations suites' CPU seconds.
 MAX_X_FLOOR, MAX_RSS_MB, MAX_GX_CPU_S = 3.0, 1024, 15.0
+#: The largest feed, and the peak RSS it may add a row from one day to a larger one (of
+#: at least FLAT_FROM: smaller files are less than one range): flat, within the spread of
+#: peak RSS from run to run (about 20 MB over the 9.6M rows from x10 to x100).
+LARGEST, MAX_FLAT_B, FLAT_FROM = "calendar", 2.0, 10
 
 _LOAD = """
 import json, resource, sys, time
@@ -42,9 +47,15 @@ from cistrade_core.schema import upgrade
 run = GmpLoad()
 upgrade(run.warehouse)
 start = time.perf_counter()
-outcomes = run.run_day(date.fromisoformat(sys.argv[1]))
+day, feeds, checks_only = date.fromisoformat(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
+feeds = [f for f in feeds.split(",") if f] or None
+if checks_only:  # each feed checked and staged, none loaded
+    outcomes = [run.validate(name, day) for name in feeds]
+else:
+    outcomes = run.run_day(day, feeds=feeds)
 wall = time.perf_counter() - start
-assert all(o.status == "loaded" for o in outcomes), [o.line() for o in outcomes]
+done = "validated" if checks_only else "loaded"
+assert all(o.status == done for o in outcomes), [o.line() for o in outcomes]
 print(json.dumps({"wall": wall, "rows": sum(o.rows for o in outcomes),
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -98,10 +109,12 @@ def _drop(scale: float) -> Path:
     return folder
 
 
-def _load(folder: Path) -> dict:
+def _load(folder: Path, feeds: str = "", *, checks_only: bool = False) -> dict:
+    """Check + load of the day in ``folder`` (only ``feeds``, comma-separated, if given;
+    ``checks_only``: checked, not loaded)."""
     with tempfile.TemporaryDirectory(prefix="cistrade-bench-") as home:
         env = dict(os.environ, CISTRADE_HOME=home, CISTRADE_LANDING_DIR=str(folder))
-        return _run(_LOAD, DAY.isoformat(), env=env)
+        return _run(_LOAD, DAY.isoformat(), feeds, str(int(checks_only)), env=env)
 
 
 def _verdict(what: str, value: float, most: float, unit: str) -> str:
@@ -109,20 +122,33 @@ def _verdict(what: str, value: float, most: float, unit: str) -> str:
             f"{'met' if value <= most else 'not met'}")
 
 
-def _growth(days: dict[float, tuple[dict, dict, dict]]) -> str:
-    """Peak RSS added per row from each day to the next larger one (the target: flat)."""
-    lines = ["peak RSS added a row, from each day to the next (target: flat, 0):"]
+def _added(small: dict, large: dict) -> float:
+    """Peak RSS bytes added a row from the ``small`` run to the ``large`` one."""
+    return (large["rss_mb"] - small["rss_mb"]) * 2**20 / max(large["rows"] - small["rows"], 1)
+
+
+def _growth(days: dict[float, tuple[dict, ...]]) -> str:
+    """Peak RSS added per row from each day to the next larger one."""
+    lines = ["peak RSS added a row, from each day to the next:"]
     scales = sorted(days)
     for small, large in itertools.pairwise(scales):
-        parts = []
-        for what, a, b in zip(("cistrade", "duckdb read_csv", "read_csv to a file"),
-                              days[small], days[large], strict=True):
-            per_row = (b["rss_mb"] - a["rss_mb"]) * 2**20 / max(b["rows"] - a["rows"], 1)
-            parts.append(f"{what} {per_row:,.0f} B")
+        parts = [f"{what} {_added(a, b):,.1f} B" for what, a, b in zip(
+            ("cistrade", "duckdb read_csv", "read_csv to a file", f"{LARGEST} alone",
+             "its checks only"),
+            days[small], days[large], strict=True)]
         lines.append(f"  x{small:g} to x{large:g}: " + ", ".join(parts))
     if len(scales) < 2:
         lines.append("  (two scales or more: CISTRADE_BENCH_SCALES=10,100,200)")
     return "\n".join(lines)
+
+
+def _flat(days: dict[float, tuple[dict, ...]]) -> list[str]:
+    """The verdict on the largest feed's memory over each step between large days."""
+    large = [scale for scale in sorted(days) if scale >= FLAT_FROM]
+    return [_verdict(f"{LARGEST} {what}, x{a:g} to x{b:g}: peak RSS added a row",
+                     _added(days[a][i], days[b][i]), MAX_FLAT_B, " B")
+            for a, b in itertools.pairwise(large)
+            for i, what in ((3, "checked and loaded alone"), (4, "checks only"))]
 
 
 def main() -> None:
@@ -130,7 +156,7 @@ def main() -> None:
     print(f"{'day':<8}{'what':<28}{'rows':>12}{'wall s':>9}{'rows/s':>12}{'peak RSS MB':>13}"
           f"{'x floor':>9}")
     fixed = _load(_drop(FIXED_SCALE))
-    days: dict[float, tuple[dict, dict, dict]] = {}
+    days: dict[float, tuple[dict, ...]] = {}
     verdicts: list[str] = []
     print(f"x{FIXED_SCALE:<7g}{'check + load (start-up)':<28}{fixed['rows']:>12,}"
           f"{fixed['wall']:>9.2f}{'':>12}{fixed['rss_mb']:>13,.0f}", flush=True)
@@ -148,7 +174,12 @@ def main() -> None:
         beyond = max(ours["wall"] - fixed["wall"], 0.0)
         print(f"x{scale:<7g}{'  less the start-up':<28}{'':>12}{beyond:>9.2f}{'':>12}{'':>13}"
               f"{beyond / floor['wall']:>9.1f}", flush=True)
-        days[scale] = ours, floor, on_disk
+        alone = _load(folder, LARGEST)
+        checked = _load(folder, LARGEST, checks_only=True)
+        for what, r in ((f"  {LARGEST} alone", alone), (f"  {LARGEST}, checks only", checked)):
+            print(f"x{scale:<7g}{what:<28}{r['rows']:>12,}{r['wall']:>9.2f}"
+                  f"{r['rows'] / r['wall']:>12,.0f}{r['rss_mb']:>13,.0f}", flush=True)
+        days[scale] = ours, floor, on_disk, alone, checked
         if scale == 1.0:
             verdicts.append(_verdict("x1 less the start-up", beyond / floor["wall"],
                                      MAX_X_FLOOR, "x the floor"))
@@ -163,6 +194,7 @@ def main() -> None:
         print(f"x1      {'GX suites, 4 feeds':<28}{'':>12}{gx['wall']:>9.2f}"
               f"{'CPU s ' + format(gx['cpu'], '.2f'):>12}{gx['rss_mb']:>13,.0f}")
         verdicts.append(_verdict("GX suites", gx["cpu"], MAX_GX_CPU_S, " CPU s"))
+    verdicts += _flat(days)
     print("targets:")
     for line in verdicts:
         print(f"  {line}")

@@ -314,12 +314,16 @@ class GmpLoad:
                 may_pass = not (missing or late)
                 check = checks.FileChecks(feed, references if may_pass else None,
                                           read_back=staged.read)
+                pool = pa.default_memory_pool()
                 with self._reading:  # the ranges are read and checked
                     for table in scan:
                         passing = not (scan.problems or check.failed)
                         check.add(table, rules=passing)
                         if may_pass and passing and not check.failed:
                             staged.write(table)
+                        # The ranges before are gone: their memory is handed back, or the
+                        # pool would hold the pages that columns kept from them share.
+                        pool.release_unused()
             except OSError as exc:  # e.g. removed or made unreadable after the check
                 problem = Problem(CheckKind.FORMAT, data_path.name,
                                   f"cannot be read ({exc.strerror or type(exc).__name__})")
