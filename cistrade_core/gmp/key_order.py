@@ -22,9 +22,16 @@ def _neighbours(values: Values) -> tuple[np.ndarray, np.ndarray]:
     and whether it is equal."""
     if pa.types.is_dictionary(values.type):  # the dictionary's ranks, compared by row
         if isinstance(values, pa.ChunkedArray):
-            values = values.unify_dictionaries().combine_chunks()
-        ranks = pc.rank(values.dictionary, sort_keys="ascending", tiebreaker="dense")
-        rows = ranks.to_numpy().astype(np.int64)[values.indices.to_numpy(zero_copy_only=False)]
+            values = values.chunk(0) if values.num_chunks == 1 else \
+                values.unify_dictionaries().combine_chunks()
+        dictionary = values.dictionary
+        rows = values.indices.to_numpy(zero_copy_only=False)
+        # A dictionary in order (values first seen in order: a file in key order) ranks
+        # its values by their indices already.
+        if len(dictionary) > 1 and not pc.all(pc.greater(
+                dictionary.slice(1), dictionary.slice(0, len(dictionary) - 1))).as_py():
+            ranks = pc.rank(dictionary, sort_keys="ascending", tiebreaker="dense")
+            rows = ranks.to_numpy().astype(np.int32)[rows]
         return rows[1:] > rows[:-1], rows[1:] == rows[:-1]
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()

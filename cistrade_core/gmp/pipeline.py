@@ -105,17 +105,23 @@ class _Staging:
         if not self._pending:
             return
         rows = self._rows if last else self._rows - self._rows % STAGED_ROW_GROUP
-        # One dictionary per column in a row group (Parquet writes a column chunk whose
-        # dictionary changes part way as plain values).
-        pending = pa.concat_tables(self._pending).unify_dictionaries()
-        self._pending = [pending.slice(rows)] if rows < self._rows else []
-        self._rows -= rows
-        self._written.append(self.pool.submit(self._append, pending.slice(0, rows)))
+        group, rest, taken = [], [], 0  # the tables of the rows written now, and after
+        for table in self._pending:
+            cut = min(max(rows - taken, 0), table.num_rows)
+            if cut:
+                group.append(table.slice(0, cut) if cut < table.num_rows else table)
+            if cut < table.num_rows:
+                rest.append(table.slice(cut) if cut else table)
+            taken += cut
+        self._pending, self._rows = rest, self._rows - rows
+        self._written.append(self.pool.submit(self._append, group))
         while len(self._written) > 1:
             self._written.popleft().result()
 
-    def _append(self, table: pa.Table) -> None:
-        table = canonical_timestamps(self.feed, table)
+    def _append(self, tables: list[pa.Table]) -> None:
+        # One dictionary per column in a row group (Parquet writes a column chunk whose
+        # dictionary changes part way as plain values).
+        table = canonical_timestamps(self.feed, pa.concat_tables(tables).unify_dictionaries())
         if self._writer is None:
             # Readers of the file see plain text: the Arrow schema (with its dictionary
             # encoding) is not stored. Parquet dictionaries for the columns held so only
@@ -147,7 +153,7 @@ class _Staging:
         while self._written:
             self._written.popleft().result()
         if self._writer is None:  # no rows: a file of no rows
-            self._append(pa.table({c.name: pa.array([], TEXT) for c in self.feed.columns}))
+            self._append([pa.table({c.name: pa.array([], TEXT) for c in self.feed.columns})])
         if self._writer is not None:
             self._writer.close()
             self._writer = None

@@ -137,25 +137,31 @@ def test_each_fault_is_caught_alerted_and_leaves_the_previous_day_current(
 @pytest.mark.parametrize("fault", [None, *FAULTS])
 def test_a_day_read_in_small_ranges_is_judged_as_read_at_once(
         fault, settings, warehouse, clock, drop, monkeypatch):
-    """Every feed read 2 KiB at a time: the same outcomes, problems (their lines too) and
-    staged rows as each file read in one range."""
+    """Every feed read 2 KiB at a time, and staged in row groups of 7 rows: the same
+    outcomes, problems (their lines too) and staged rows as each file read in one range."""
     import pyarrow.parquet as pq
 
-    from cistrade_core.gmp import parse
+    from cistrade_core.gmp import parse, pipeline
 
-    seen = []
-    for size in (parse.RANGE_BYTES, 2048):
+    seen, default = [], pipeline.STAGED_ROW_GROUP
+    for size, group in ((parse.RANGE_BYTES, default), (2048, default), (2048, 7)):
         monkeypatch.setattr(parse, "RANGE_BYTES", size)
+        monkeypatch.setattr(pipeline, "STAGED_ROW_GROUP", group)
         gmp = GmpLoad(settings, warehouse, now=clock)
         drop(PREVIOUS_DAY)
         gmp.run_day(PREVIOUS_DAY)
         drop(DAY, fault=fault)
         outcomes = [(o.feed, o.status, o.kind, o.reason, o.rows, o.problems, o.problem_count)
                     for o in gmp.run_day(DAY)]
-        staged = {f: pq.read_table(path).to_pylist() for f in FEEDS
-                  if (path := gmp.stage_dir(DAY) / f"{f}.parquet").exists()}
+        paths = {f: path for f in FEEDS
+                 if (path := gmp.stage_dir(DAY) / f"{f}.parquet").exists()}
+        staged = {f: pq.read_table(path).to_pylist() for f, path in paths.items()}
+        for path in paths.values():  # whole row groups but the last
+            sizes = [g.num_rows for g in (pq.ParquetFile(path).metadata.row_group(i)
+                                          for i in range(pq.ParquetFile(path).num_row_groups))]
+            assert all(n == group for n in sizes[:-1]) and 0 < sizes[-1] <= group
         seen.append((outcomes, staged))
-    assert seen[0] == seen[1]
+    assert seen[0] == seen[1] == seen[2]
     assert fault is not None or len(seen[0][1]) == len(FEEDS)
 
 
