@@ -159,11 +159,15 @@ class FileChecks:
             self._kept_names = self._whole_file_columns()
         self.rows = 0
 
+    def _known_unique(self) -> list[tuple[str, ...]]:
+        """The keys whose rows have come in key order so far."""
+        return [order.columns for order in self._orders if order.holds]
+
     def _whole_file_columns(self) -> set[str]:
         """The columns the checks over the whole file look at, less those of the keys
         known unique so far."""
-        in_order = [order.columns for order in self._orders if order.holds]
-        return {*columnar.whole_file_columns(self._rules, in_order), *self._within.values()}
+        return {*columnar.whole_file_columns(self._rules, self._known_unique()),
+                *self._within.values()}
 
     @property
     def failed(self) -> bool:
@@ -207,11 +211,11 @@ class FileChecks:
             return self._kept[name].array() if name in self._kept else \
                 pa_.chunked_array([], TEXT)
 
-        known_unique = [order.columns for order in self._orders if order.holds]
+        known_unique = self._known_unique()
         # A column of a key still to check is hashed once: its numbers serve uniqueness
         # and references alike. One known unique is its own distinct values.
-        numbered = set(columnar.whole_file_columns(self._rules, known_unique)) & {
-            name for key in columnar.unique_keys(self._rules) for name in key}
+        numbered = {name for key in columnar.unique_keys(self._rules)
+                    if key not in known_unique for name in key}
         distinct = {key[0] for key in known_unique if len(key) == 1}
         kept = pa_.table({name: columnar.encoded(column(name)) if name in numbered
                           else column(name) for name in self.feed.column_names

@@ -152,9 +152,6 @@ class SharedValues:
     def __deepcopy__(self, memo: dict) -> SharedValues:
         return self
 
-    def __len__(self) -> int:
-        return len(self.values)
-
 
 def value_set(allowed: Collection[str] | Values | SharedValues) -> Values:
     """Allowed values as an Arrow array of text."""
