@@ -21,6 +21,7 @@ ROWS = int(os.environ.get("CISTRADE_BENCH_REPORT_ROWS", "10000"))
 
 _RUN = """
 import json, resource, sys, tempfile, time
+from bench import peak_rss_mb
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -54,7 +55,7 @@ with tempfile.TemporaryDirectory() as tmp:
     size = path.stat().st_size
 after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print(json.dumps({"wall": wall, "bytes": size,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "rss_mb": peak_rss_mb(),
                   "worker_mb": after / 1024 if after > before else 0}))
 """
 
