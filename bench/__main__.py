@@ -1,11 +1,14 @@
 """Run every benchmark module (``bench/bench_*.py``), or those named: ``python -m bench gmp``.
 
 Arguments after ``--`` go to the one benchmark named: ``python -m bench cli -- --runs 3``.
+Each benchmark starts from the environment the runner started with: one that points
+``CISTRADE_HOME`` at a temporary folder of its own does not send the next one there.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 from pathlib import Path
@@ -24,11 +27,16 @@ def main(argv: list[str]) -> None:
         if name not in names:
             raise SystemExit(f"no benchmark {name!r}; known: {', '.join(names)}")
         print(f"### {name}", flush=True)
-        module = importlib.import_module(f"bench.{name}")
-        if extra:
-            module.main(extra)
-        else:
-            module.main()
+        environ = dict(os.environ)
+        try:
+            module = importlib.import_module(f"bench.{name}")
+            if extra:
+                module.main(extra)
+            else:
+                module.main()
+        finally:
+            os.environ.clear()
+            os.environ.update(environ)
         print(flush=True)
 
 

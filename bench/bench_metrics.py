@@ -41,7 +41,8 @@ def _fill(home: Path) -> dict[str, int]:
     con = duckdb.connect(str(home / "warehouse.duckdb"))
     try:
         con.execute("""
-            INSERT INTO gmp_cis.gmp_load_history
+            INSERT INTO gmp_cis.gmp_load_history (feed, business_date, extract_timestamp,
+                row_count, status, reason, override, recorded_at)
             SELECT f.feed, current_date - CAST(d.range AS INTEGER), NULL,
                    1000 + d.range % 7,
                    CASE WHEN d.range % 97 = 3 THEN 'rejected'
