@@ -154,39 +154,39 @@ def _added(small: dict, large: dict) -> float:
     return (large["rss_mb"] - small["rss_mb"]) * 2**20 / max(large["rows"] - small["rows"], 1)
 
 
-def _growth(days: dict[float, tuple[dict, ...]]) -> str:
+def _growth(days: dict[float, dict[str, dict]]) -> str:
     """Peak RSS added per row from each day to the next larger one."""
     lines = ["peak RSS added a row, from each day to the next:"]
     scales = sorted(days)
     for small, large in itertools.pairwise(scales):
-        parts = [f"{what} {_added(a, b):,.1f} B" for what, a, b in zip(
-            ("cistrade", "duckdb read_csv", "read_csv to a file", f"{LARGEST} alone",
-             "its checks only", "its read_csv to a file"),
-            days[small], days[large], strict=True)]
+        parts = [f"{what} {_added(days[small][what], days[large][what]):,.1f} B"
+                 for what in days[small]]
         lines.append(f"  x{small:g} to x{large:g}: " + ", ".join(parts))
     if len(scales) < 2:
         lines.append("  (two scales or more: CISTRADE_BENCH_SCALES=30,100,200)")
     return "\n".join(lines)
 
 
-def _flat(days: dict[float, tuple[dict, ...]]) -> list[str]:
-    """The verdicts on memory over each step between large days: the whole day's and the
-    largest feed's checked and loaded, beyond what DuckDB's read_csv of the same files into
-    a database file adds; the largest feed's checks only (no database written), in all."""
+#: What each memory verdict judges, and the run whose growth it may exceed by at most
+#: MAX_FLAT_B (None: none, the growth itself is judged).
+_FLATNESS = (("whole day", "cistrade", "read_csv to a file"),
+             (f"{LARGEST} checked and loaded alone", f"{LARGEST} alone",
+              "its read_csv to a file"),
+             (f"{LARGEST} checks only", "its checks only", None))
+
+
+def _flat(days: dict[float, dict[str, dict]]) -> list[str]:
+    """The verdicts on memory over each step between large days (:data:`_FLATNESS`)."""
     large = [scale for scale in sorted(days) if scale >= FLAT_FROM]
     verdicts = []
     for a, b in itertools.pairwise(large):
-        for what, ours, floor in (("whole day", 0, 2), (f"{LARGEST} checked and loaded alone",
-                                                        3, 5), (f"{LARGEST} checks only", 4, None)):
+        for what, ours, floor in _FLATNESS:
             added = _added(days[a][ours], days[b][ours])
-            if floor is None:
-                verdicts.append(_verdict(f"{what}, x{a:g} to x{b:g}: peak RSS added a row",
-                                         added, MAX_FLAT_B, " B"))
-            else:
-                beyond = added - _added(days[a][floor], days[b][floor])
-                verdicts.append(_verdict(
-                    f"{what}, x{a:g} to x{b:g}: peak RSS added a row beyond read_csv to a file",
-                    beyond, MAX_FLAT_B, " B"))
+            beyond = "" if floor is None else " beyond read_csv to a file"
+            if floor is not None:
+                added -= _added(days[a][floor], days[b][floor])
+            verdicts.append(_verdict(f"{what}, x{a:g} to x{b:g}: peak RSS added a row{beyond}",
+                                     added, MAX_FLAT_B, " B"))
     return verdicts
 
 
@@ -197,7 +197,7 @@ def main() -> None:
     print(f"{'day':<8}{'what':<28}{'rows':>12}{'wall s':>9}{'rows/s':>12}{'peak RSS MB':>13}"
           f"{'x floor':>9}")
     fixed = _best(_load, _drop(FIXED_SCALE))
-    days: dict[float, tuple[dict, ...]] = {}
+    days: dict[float, dict[str, dict]] = {}
     verdicts: list[str] = []
     print(f"x{FIXED_SCALE:<7g}{'check + load (start-up)':<28}{fixed['rows']:>12,}"
           f"{fixed['wall']:>9.2f}{'':>12}{fixed['rss_mb']:>13,.0f}", flush=True)
@@ -221,7 +221,9 @@ def main() -> None:
                         (f"  {LARGEST}, read_csv to a file", largest_floor)):
             print(f"x{scale:<7g}{what:<28}{r['rows']:>12,}{r['wall']:>9.2f}"
                   f"{r['rows'] / r['wall']:>12,.0f}{r['rss_mb']:>13,.0f}", flush=True)
-        days[scale] = ours, floor, on_disk, alone, checked, largest_floor
+        days[scale] = {"cistrade": ours, "duckdb read_csv": floor, "read_csv to a file": on_disk,
+                       f"{LARGEST} alone": alone, "its checks only": checked,
+                       "its read_csv to a file": largest_floor}
         if scale == 1.0:
             verdicts.append(_verdict("x1 less the start-up", beyond / floor["wall"],
                                      MAX_X_FLOOR, "x the floor"))
